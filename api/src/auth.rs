@@ -1,0 +1,187 @@
+//! Who is calling: passwords (argon2id), bearer tokens (JWT HS256 with
+//! expiry) and the `Authenticated` extractor every member endpoint takes.
+
+use std::future::Future;
+use std::num::NonZeroU32;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use anyhow::Context;
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use upturn_domain::Actor;
+use upturn_domain::model::Role;
+use upturn_domain::org::Member;
+use uuid::Uuid;
+
+use crate::config::Secret;
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// Hashes a password with argon2id and a fresh salt (on a blocking thread:
+/// it takes tens of milliseconds on purpose).
+pub async fn hash_password(password: String) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || {
+        let hash: PasswordHash = Argon2::default()
+            .hash_password(password.as_bytes())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(hash.to_string())
+    })
+    .await
+    .context("Failed to hash a password")?
+}
+
+/// Checks a password against a stored hash.
+pub async fn verify_password(password: String, hash: String) -> anyhow::Result<bool> {
+    tokio::task::spawn_blocking(move || {
+        let parsed = PasswordHash::new(&hash).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok())
+    })
+    .await
+    .context("Failed to verify a password")?
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: Uuid,
+    role: String,
+    iat: i64,
+    exp: i64,
+}
+
+/// Issues and checks bearer tokens.
+#[derive(Clone)]
+pub struct Tokens {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    ttl_seconds: i64,
+    /// A password hash to verify against when the email is unknown, so an
+    /// unknown email takes as long as a wrong password.
+    pub dummy_hash: Arc<String>,
+}
+
+impl Tokens {
+    pub fn new(secret: &Secret, ttl_seconds: i64, dummy_hash: String) -> Tokens {
+        Tokens {
+            encoding: EncodingKey::from_secret(secret.expose().as_bytes()),
+            decoding: DecodingKey::from_secret(secret.expose().as_bytes()),
+            ttl_seconds,
+            dummy_hash: Arc::new(dummy_hash),
+        }
+    }
+
+    pub fn ttl_seconds(&self) -> i64 {
+        self.ttl_seconds
+    }
+
+    pub fn issue(&self, member: &Member) -> anyhow::Result<String> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            sub: member.id,
+            role: member.role.as_str().to_owned(),
+            iat: now,
+            exp: now + self.ttl_seconds,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .context("Failed to sign a token")
+    }
+
+    /// The member id a valid, unexpired token names.
+    pub fn verify(&self, token: &str) -> Option<Uuid> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 5;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .ok()
+            .map(|data| data.claims.sub)
+    }
+}
+
+/// A per-key rate limiter answering how long to wait when over the quota.
+pub struct Limiter(DefaultKeyedRateLimiter<String>);
+
+impl Limiter {
+    pub fn per_minute(count: u32) -> Limiter {
+        let quota = Quota::per_minute(NonZeroU32::new(count.max(1)).unwrap_or(NonZeroU32::MIN));
+        Limiter(RateLimiter::keyed(quota))
+    }
+
+    /// `Err(seconds to wait)` when `key` is over its quota.
+    pub fn check(&self, key: String) -> Result<(), ApiError> {
+        self.0.check_key(&key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            ApiError::RateLimited(wait.as_secs().max(1))
+        })
+    }
+
+    /// Forgets keys that are back to a full quota.
+    pub fn shrink(&self) {
+        self.0.retain_recent();
+    }
+}
+
+/// The member behind a valid bearer token. Deactivated members are
+/// refused even with a token that has not expired yet.
+pub struct Authenticated(pub Member);
+
+impl Authenticated {
+    pub fn actor(&self) -> Actor {
+        self.0.actor()
+    }
+
+    /// `403` unless the caller has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.0.role) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "this needs the role {}",
+                roles
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )))
+        }
+    }
+}
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = request.app_data::<web::Data<AppState>>().cloned();
+        let token = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(|t| t.trim().to_owned());
+        Box::pin(async move {
+            let state =
+                state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no application state")))?;
+            let member_id = token
+                .and_then(|t| state.tokens.verify(&t))
+                .ok_or(ApiError::Unauthenticated)?;
+            match state.store.member(member_id).await {
+                Ok(member) if member.active => Ok(Authenticated(member)),
+                Ok(_) | Err(upturn_persistence::StoreError::NotFound) => {
+                    Err(ApiError::Unauthenticated)
+                }
+                Err(other) => Err(other.into()),
+            }
+        })
+    }
+}

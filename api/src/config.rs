@@ -1,0 +1,131 @@
+//! One typed `Settings`, read from an optional TOML file (`UPTURN_CONFIG`)
+//! and the environment (`UPTURN_…`, which wins). Secrets are wrapped so they
+//! never reach a log line.
+
+use std::fmt;
+
+use anyhow::Context;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use upturn_domain::model::DEFAULT_CATEGORIES;
+
+/// A string that prints as `<redacted>`.
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Everything the service is configured with.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    /// `sqlite://path?mode=rwc` (default) or `postgres://user@host/db`.
+    pub database_url: String,
+    pub database_max_connections: u32,
+    /// Address to listen on, `host:port`.
+    pub bind: String,
+    /// HS256 signing secret, at least 32 bytes. When unset a random one is
+    /// made at start, so tokens do not survive a restart (and replicas
+    /// would not accept each other's tokens).
+    pub jwt_secret: Option<Secret>,
+    pub jwt_ttl_seconds: i64,
+    pub bootstrap_admin_email: Option<String>,
+    pub bootstrap_admin_password: Option<Secret>,
+    /// The `tracing` filter, e.g. `info` or `upturn_api=debug,info`.
+    pub log: String,
+    pub log_format: LogFormat,
+    /// The organisation's categories, comma-separated in the environment.
+    pub categories: String,
+    /// Login attempts allowed per minute for one email from one address.
+    pub login_attempts_per_minute: u32,
+    /// Public tracking-page lookups allowed per minute from one address.
+    pub track_lookups_per_minute: u32,
+    /// Seconds between SQLite WAL checkpoints.
+    pub wal_checkpoint_seconds: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: "sqlite://upturn.db?mode=rwc".to_owned(),
+            database_max_connections: 10,
+            bind: "127.0.0.1:8080".to_owned(),
+            jwt_secret: None,
+            jwt_ttl_seconds: 8 * 3600,
+            bootstrap_admin_email: None,
+            bootstrap_admin_password: None,
+            log: "info".to_owned(),
+            log_format: LogFormat::Pretty,
+            categories: DEFAULT_CATEGORIES.join(","),
+            login_attempts_per_minute: 10,
+            track_lookups_per_minute: 60,
+            wal_checkpoint_seconds: 30,
+        }
+    }
+}
+
+impl Settings {
+    /// Defaults, then the file named by `UPTURN_CONFIG` if any, then `UPTURN_*`.
+    pub fn load() -> anyhow::Result<Settings> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Ok(path) = std::env::var("UPTURN_CONFIG") {
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        let settings: Settings = figment
+            .merge(Env::prefixed("UPTURN_").ignore(&["config"]))
+            .extract()
+            .context("Failed to read the configuration")?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        if let Some(secret) = &self.jwt_secret {
+            anyhow::ensure!(
+                secret.expose().len() >= 32,
+                "UPTURN_JWT_SECRET must be at least 32 bytes long"
+            );
+        }
+        anyhow::ensure!(
+            !self.category_list().is_empty(),
+            "UPTURN_CATEGORIES must name at least one category"
+        );
+        anyhow::ensure!(
+            self.jwt_ttl_seconds > 0,
+            "UPTURN_JWT_TTL_SECONDS must be positive"
+        );
+        Ok(())
+    }
+
+    /// The categories requests may be filed under.
+    pub fn category_list(&self) -> Vec<String> {
+        self.categories
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}

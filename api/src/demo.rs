@@ -1,0 +1,515 @@
+//! `upturn demo`: a small organisation with requests at every stage, so a
+//! new user can walk the pyramid at once. Seeds only an empty database.
+
+use anyhow::Context;
+use upturn_domain::lifecycle::{Customer, FollowUpInput, NewRequest, RouteTarget};
+use upturn_domain::model::{Channel, Kind, Role, UnitKind, Urgency};
+use upturn_domain::org::{Member, Unit};
+use upturn_domain::values::{
+    Category, Contact, Name, Note, Satisfaction, Text, Title, WouldRecommend,
+};
+use upturn_domain::{Actor, Command};
+use upturn_persistence::{Expectation, NewMember, NewUnit, Store};
+
+use crate::auth::hash_password;
+
+/// The password of every demo member.
+pub const PASSWORD: &str = "upturn-demo";
+
+/// A demo login to print.
+pub struct Login {
+    pub email: String,
+    pub role: String,
+    pub unit: String,
+}
+
+fn note(text: &str) -> anyhow::Result<Note> {
+    Note::parse("note", text).map_err(|e| anyhow::anyhow!(e.message))
+}
+
+async fn unit(
+    store: &Store,
+    name: &str,
+    kind: UnitKind,
+    categories: &[&str],
+) -> anyhow::Result<Unit> {
+    store
+        .create_unit(
+            NewUnit {
+                name: name.to_owned(),
+                kind,
+                categories: categories.iter().map(|c| (*c).to_owned()).collect(),
+            },
+            None,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// The stage a demo request is brought to.
+#[derive(Clone, Copy)]
+enum Stage {
+    New,
+    Acknowledged,
+    InProgress,
+    ResolvedOnTheSpot,
+    ResolvedByManager,
+    AtService,
+    ServiceWorking,
+    ResolvedByService,
+    DeclinedByService,
+    AtLeadership,
+    Closed,
+    Reopened,
+}
+
+const REQUESTS: &[(&str, Kind, &str, Urgency, Channel, &str)] = &[
+    (
+        "Trousers in size 44",
+        Kind::UnmetNeed,
+        "availability",
+        Urgency::Normal,
+        Channel::InPerson,
+        "Find size 44 in store",
+    ),
+    (
+        "Longer opening hours on Saturday",
+        Kind::Improvement,
+        "service",
+        Urgency::Low,
+        Channel::InPerson,
+        "Shop after work on Saturday",
+    ),
+    (
+        "Price tag missing on winter coats",
+        Kind::Improvement,
+        "price",
+        Urgency::High,
+        Channel::InPerson,
+        "Know the price before trying on",
+    ),
+    (
+        "Fitting rooms too few at weekends",
+        Kind::Improvement,
+        "premises",
+        Urgency::Normal,
+        Channel::InPerson,
+        "Try clothes without queuing",
+    ),
+    (
+        "Order the blue scarf in stock online",
+        Kind::Need,
+        "availability",
+        Urgency::Normal,
+        Channel::Phone,
+        "Get the scarf before Friday",
+    ),
+    (
+        "Thank Léa for her advice",
+        Kind::Praise,
+        "staff",
+        Urgency::Low,
+        Channel::InPerson,
+        "Tell the team it was great",
+    ),
+    (
+        "Gift wrapping for birthdays",
+        Kind::Idea,
+        "service",
+        Urgency::Low,
+        Channel::Web,
+        "Offer a wrapped gift",
+    ),
+    (
+        "Card payment refused at till 2",
+        Kind::Improvement,
+        "service",
+        Urgency::Critical,
+        Channel::InPerson,
+        "Pay by card without trouble",
+    ),
+    (
+        "Children's shoes out of stock",
+        Kind::UnmetNeed,
+        "availability",
+        Urgency::High,
+        Channel::InPerson,
+        "Buy school shoes this week",
+    ),
+    (
+        "Wheelchair access at the side door",
+        Kind::Need,
+        "premises",
+        Urgency::High,
+        Channel::Email,
+        "Enter the shop without help",
+    ),
+    (
+        "Loyalty points not credited",
+        Kind::Improvement,
+        "price",
+        Urgency::Normal,
+        Channel::Phone,
+        "See the points on the card",
+    ),
+    (
+        "Staff could explain fabric care",
+        Kind::Idea,
+        "staff",
+        Urgency::Low,
+        Channel::Social,
+        "Know how to wash wool",
+    ),
+];
+
+const STAGES: &[Stage] = &[
+    Stage::New,
+    Stage::Acknowledged,
+    Stage::InProgress,
+    Stage::ResolvedOnTheSpot,
+    Stage::ResolvedByManager,
+    Stage::AtService,
+    Stage::ServiceWorking,
+    Stage::ResolvedByService,
+    Stage::DeclinedByService,
+    Stage::AtLeadership,
+    Stage::Closed,
+    Stage::Reopened,
+];
+
+struct Org {
+    frontline: Vec<Member>,
+    manager: Member,
+    service: Member,
+    service_unit: Unit,
+    leader: Member,
+    leadership: Unit,
+}
+
+/// Seeds the demo organisation unless the database already has members.
+/// Returns the logins to print.
+pub async fn seed(store: &Store) -> anyhow::Result<Vec<Login>> {
+    let mut logins = Vec::new();
+    if store
+        .count_members()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        > 0
+    {
+        let page = store
+            .list_members(None, 200)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        for m in page.items {
+            logins.push(Login {
+                email: m.email,
+                role: m.role.as_str().to_owned(),
+                unit: String::new(),
+            });
+        }
+        return Ok(logins);
+    }
+    tracing::info!("Seeding the demo organisation");
+    let hash = hash_password(PASSWORD.to_owned()).await?;
+    let leadership = unit(store, "Leadership", UnitKind::Leadership, &[]).await?;
+    let purchasing = unit(
+        store,
+        "Purchasing",
+        UnitKind::Service,
+        &["product", "availability", "price"],
+    )
+    .await?;
+    let training = unit(
+        store,
+        "Training",
+        UnitKind::Service,
+        &["staff", "service", "premises"],
+    )
+    .await?;
+    let lyon = unit(store, "Lyon store", UnitKind::Team, &[]).await?;
+    let paris = unit(store, "Paris store", UnitKind::Team, &[]).await?;
+    let mut add = async |name: &str,
+                         email: &str,
+                         role: Role,
+                         unit: Option<&Unit>|
+           -> anyhow::Result<Member> {
+        let member = store
+            .create_member(
+                NewMember {
+                    name: name.to_owned(),
+                    email: email.to_owned(),
+                    role,
+                    unit_id: unit.map(|u| u.id),
+                    password_hash: hash.clone(),
+                },
+                None,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        logins.push(Login {
+            email: email.to_owned(),
+            role: role.as_str().to_owned(),
+            unit: unit.map(|u| u.name.clone()).unwrap_or_default(),
+        });
+        Ok(member)
+    };
+    add("Alex Admin", "admin@upturn.demo", Role::Admin, None).await?;
+    let camille = add(
+        "Camille Martin",
+        "camille@lyon.upturn.demo",
+        Role::Frontline,
+        Some(&lyon),
+    )
+    .await?;
+    let lucas = add(
+        "Lucas Bernard",
+        "lucas@lyon.upturn.demo",
+        Role::Frontline,
+        Some(&lyon),
+    )
+    .await?;
+    let sophie = add(
+        "Sophie Laurent",
+        "sophie@lyon.upturn.demo",
+        Role::Manager,
+        Some(&lyon),
+    )
+    .await?;
+    let ines = add(
+        "Inès Moreau",
+        "ines@paris.upturn.demo",
+        Role::Frontline,
+        Some(&paris),
+    )
+    .await?;
+    let hugo = add(
+        "Hugo Petit",
+        "hugo@paris.upturn.demo",
+        Role::Frontline,
+        Some(&paris),
+    )
+    .await?;
+    let marc = add(
+        "Marc Dubois",
+        "marc@paris.upturn.demo",
+        Role::Manager,
+        Some(&paris),
+    )
+    .await?;
+    let paul = add(
+        "Paul Girard",
+        "paul@purchasing.upturn.demo",
+        Role::Service,
+        Some(&purchasing),
+    )
+    .await?;
+    let lea = add(
+        "Léa Roux",
+        "lea@training.upturn.demo",
+        Role::Service,
+        Some(&training),
+    )
+    .await?;
+    let nadia = add(
+        "Nadia Fontaine",
+        "nadia@leadership.upturn.demo",
+        Role::Leader,
+        Some(&leadership),
+    )
+    .await?;
+
+    let orgs = [
+        Org {
+            frontline: vec![camille, lucas],
+            manager: sophie,
+            service: paul,
+            service_unit: purchasing,
+            leader: nadia.clone(),
+            leadership: leadership.clone(),
+        },
+        Org {
+            frontline: vec![ines, hugo],
+            manager: marc,
+            service: lea,
+            service_unit: training,
+            leader: nadia,
+            leadership,
+        },
+    ];
+    let categories: Vec<String> = upturn_domain::model::DEFAULT_CATEGORIES
+        .iter()
+        .map(|c| (*c).to_owned())
+        .collect();
+    let mut n = 0usize;
+    for (i, org) in orgs.iter().enumerate() {
+        for (j, template) in REQUESTS.iter().enumerate() {
+            let stage = STAGES[(i * 5 + j) % STAGES.len()];
+            let filer = &org.frontline[n % org.frontline.len()];
+            n += 1;
+            file_at_stage(store, org, filer, template, stage, &categories, n).await?;
+        }
+    }
+    Ok(logins)
+}
+
+async fn file_at_stage(
+    store: &Store,
+    org: &Org,
+    filer: &Member,
+    (title, kind, category, urgency, channel, expectation): &(
+        &str,
+        Kind,
+        &str,
+        Urgency,
+        Channel,
+        &str,
+    ),
+    stage: Stage,
+    categories: &[String],
+    n: usize,
+) -> anyhow::Result<()> {
+    let field =
+        |e: upturn_domain::values::FieldError| anyhow::anyhow!("{}: {}", e.field, e.message);
+    let with_customer = n % 2 == 0;
+    let input = NewRequest {
+        kind: *kind,
+        category: Category::parse("category", category, categories).map_err(field)?,
+        urgency: *urgency,
+        channel: *channel,
+        title: Title::parse("title", title).map_err(field)?,
+        description: Text::parse("description", "Asked at the counter.").map_err(field)?,
+        customer_expectation: note(expectation)?,
+        customer: with_customer.then(|| Customer {
+            name: Name::parse("name", "Mme Lefèvre").ok(),
+            contact: Contact::parse("contact", "+33 6 12 34 56 78").ok(),
+            consent_follow_up: true,
+        }),
+        resolved_on_the_spot: matches!(stage, Stage::ResolvedOnTheSpot)
+            .then(|| note("I found the item in the back store and gave it to the customer."))
+            .transpose()?,
+    };
+    let request = store
+        .file_request(&filer.actor(), input, None)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let id = request.id;
+    let apply = async |actor: Actor, command: Command| -> anyhow::Result<()> {
+        store
+            .apply(&actor, id, command, Expectation::default(), None)
+            .await
+            .map(|_| ())
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .context("Failed to seed a demo request")
+    };
+    let manager = org.manager.actor();
+    let service = org.service.actor();
+    let to_service = RouteTarget {
+        unit_id: org.service_unit.id,
+        kind: UnitKind::Service,
+    };
+    let to_leadership = RouteTarget {
+        unit_id: org.leadership.id,
+        kind: UnitKind::Leadership,
+    };
+    let ack = || Command::Acknowledge { note: None };
+    match stage {
+        Stage::New | Stage::ResolvedOnTheSpot => {}
+        Stage::Acknowledged => apply(manager, ack()).await?,
+        Stage::InProgress => {
+            apply(
+                manager,
+                Command::Start {
+                    note: Some(note("Checking with the stock room.")?),
+                },
+            )
+            .await?
+        }
+        Stage::ResolvedByManager | Stage::Closed | Stage::Reopened => {
+            apply(manager, ack()).await?;
+            apply(
+                manager,
+                Command::Resolve {
+                    note: note("Done: we ordered it for the customer.")?,
+                },
+            )
+            .await?;
+            if !matches!(stage, Stage::ResolvedByManager) {
+                let reopen = matches!(stage, Stage::Reopened);
+                apply(
+                    filer.actor(),
+                    Command::FollowUp(FollowUpInput {
+                        customer_reached: true,
+                        satisfaction: Satisfaction::new("satisfaction", if reopen { 2 } else { 5 })
+                            .ok(),
+                        would_recommend: WouldRecommend::new(
+                            "would_recommend",
+                            if reopen { 4 } else { 9 },
+                        )
+                        .ok(),
+                        note: Some(note(if reopen {
+                            "Still waiting for the right size."
+                        } else {
+                            "Delighted."
+                        })?),
+                        reopen,
+                    }),
+                )
+                .await?;
+            }
+        }
+        Stage::AtService
+        | Stage::ServiceWorking
+        | Stage::ResolvedByService
+        | Stage::DeclinedByService
+        | Stage::AtLeadership => {
+            apply(manager, ack()).await?;
+            apply(
+                manager,
+                Command::Route {
+                    to: to_service,
+                    note: note("Needs a change in what we stock.")?,
+                },
+            )
+            .await?;
+            match stage {
+                Stage::ServiceWorking => apply(service, Command::Start { note: None }).await?,
+                Stage::ResolvedByService => {
+                    apply(service, ack()).await?;
+                    apply(
+                        service,
+                        Command::Resolve {
+                            note: note("Added to next week's order for every store.")?,
+                        },
+                    )
+                    .await?;
+                }
+                Stage::DeclinedByService => {
+                    apply(service, ack()).await?;
+                    apply(
+                        service,
+                        Command::Decline {
+                            note: note(
+                                "Our supplier stopped this line; we suggest the alternative model.",
+                            )?,
+                        },
+                    )
+                    .await?;
+                }
+                Stage::AtLeadership => {
+                    apply(service, ack()).await?;
+                    apply(
+                        service,
+                        Command::Route {
+                            to: to_leadership,
+                            note: note("Needs a budget decision.")?,
+                        },
+                    )
+                    .await?;
+                    apply(org.leader.actor(), ack()).await?;
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,264 @@
+//! Small HTTP conventions shared by the endpoints: JSON bodies, `ETag` and
+//! `If-Match`, `Idempotency-Key`, cursor pagination.
+
+use std::future::Future;
+
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use upturn_persistence::{IdemKey, Store, StoredResponse};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// Request bodies are at most this large (`413` beyond).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
+        })
+        .unwrap_or(false)
+}
+
+/// Reads a JSON body: `415` unless it is JSON, `400` when it does not parse,
+/// `422` with the failing field when it parses but does not fit `T`.
+pub fn json<T: DeserializeOwned>(request: &HttpRequest, body: &[u8]) -> Result<T, ApiError> {
+    if !is_json(request.headers()) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            ApiError::MalformedJson(format!("the body is not valid JSON: {inner}"))
+        } else {
+            let message = inner.to_string();
+            // serde says "missing field `x` at line 1 column 2": name the field.
+            let field = match message.split('`').nth(1) {
+                Some(name) if message.starts_with("missing field") => {
+                    if path == "." {
+                        name.to_owned()
+                    } else {
+                        format!("{path}.{name}")
+                    }
+                }
+                _ if path == "." => "body".to_owned(),
+                _ => path,
+            };
+            let message = message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&message)
+                .to_owned();
+            ApiError::field(field, message)
+        }
+    })?;
+    deserializer
+        .end()
+        .map_err(|e| ApiError::MalformedJson(format!("the body is not valid JSON: {e}")))?;
+    Ok(value)
+}
+
+/// Like [`json`], but an empty body means `T::default()`.
+pub fn optional_json<T: DeserializeOwned + Default>(
+    request: &HttpRequest,
+    body: &[u8],
+) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        Ok(T::default())
+    } else {
+        json(request, body)
+    }
+}
+
+/// The strong `ETag` of a resource at `version`.
+pub fn etag(version: i64) -> (header::HeaderName, String) {
+    (header::ETAG, format!("\"{version}\""))
+}
+
+/// The version an `If-Match` header expects; `None` without the header or
+/// with `*`. A value that is no version of ours fails the precondition.
+pub fn if_match(request: &HttpRequest) -> Result<Option<i64>, ApiError> {
+    let Some(value) = request.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::BadPrecondition)?
+        .trim();
+    if value == "*" {
+        return Ok(None);
+    }
+    value
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .parse::<i64>()
+        .map(Some)
+        .map_err(|_| ApiError::BadPrecondition)
+}
+
+/// `201 Created` with `Location`.
+pub fn created(location: &str) -> HttpResponseBuilder {
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, location.to_owned()));
+    response
+}
+
+/// A JSON body as stored for idempotent replay.
+pub fn stored(
+    fingerprint: &str,
+    status: u16,
+    location: Option<String>,
+    body: &impl Serialize,
+) -> anyhow::Result<StoredResponse> {
+    Ok(StoredResponse {
+        fingerprint: fingerprint.to_owned(),
+        status_code: status,
+        location,
+        body: serde_json::to_string(body)?,
+    })
+}
+
+/// The `Idempotency-Key` header, if any: 1 to 255 visible ASCII characters.
+pub fn idempotency_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = request.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    match value.to_str() {
+        Ok(key) if !key.is_empty() && key.len() <= 255 => Ok(Some(key.to_owned())),
+        _ => Err(ApiError::field(
+            "Idempotency-Key",
+            "must be 1 to 255 visible ASCII characters",
+        )),
+    }
+}
+
+/// A digest of what a create asks: the operation and its body as canonical
+/// JSON (keys sorted, no insignificant whitespace).
+pub fn fingerprint(operation: &str, body: &[u8]) -> String {
+    let canonical = serde_json::from_slice::<serde_json::Value>(body)
+        .map(|value| value.to_string())
+        .unwrap_or_else(|_| String::from_utf8_lossy(body).into_owned());
+    let mut hasher = Sha256::new();
+    hasher.update(operation.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(canonical.as_bytes());
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn replay(stored: StoredResponse, fingerprint: &str) -> Result<HttpResponse, ApiError> {
+    if stored.fingerprint != fingerprint {
+        return Err(ApiError::IdempotencyKeyReused);
+    }
+    let status = actix_web::http::StatusCode::from_u16(stored.status_code)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored status: {e}")))?;
+    let mut response = HttpResponse::build(status);
+    response
+        .content_type("application/json")
+        .insert_header(("Idempotent-Replayed", "true"));
+    if let Some(location) = stored.location {
+        response.insert_header((header::LOCATION, location));
+    }
+    Ok(response.body(stored.body))
+}
+
+/// Runs a create at most once per `Idempotency-Key`: a retry with the same
+/// key and body gets the first answer again, another body gets `422`.
+pub async fn idempotent<F, Fut>(
+    store: &Store,
+    member_id: Uuid,
+    key: Option<String>,
+    fingerprint: String,
+    run: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(Option<IdemKey>) -> Fut,
+    Fut: Future<Output = Result<HttpResponse, ApiError>>,
+{
+    let Some(key) = key else {
+        return run(None).await;
+    };
+    if let Some(stored) = store.idempotent_answer(member_id, &key).await? {
+        return replay(stored, &fingerprint);
+    }
+    let idem = IdemKey {
+        member_id,
+        key: key.clone(),
+        fingerprint: fingerprint.clone(),
+    };
+    match run(Some(idem)).await {
+        Err(ApiError::IdempotencyRace) => match store.idempotent_answer(member_id, &key).await? {
+            Some(stored) => replay(stored, &fingerprint),
+            None => Err(ApiError::Internal(anyhow::anyhow!(
+                "idempotency key vanished"
+            ))),
+        },
+        other => other,
+    }
+}
+
+/// `limit` and `cursor` of every list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// How many items to return, 1 to 200 (default 50).
+    pub limit: Option<u64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageParams {
+    pub fn limit(&self) -> Result<u64, ApiError> {
+        match self.limit {
+            None => Ok(50),
+            Some(limit @ 1..=200) => Ok(limit),
+            Some(_) => Err(ApiError::field("limit", "must be between 1 and 200")),
+        }
+    }
+
+    pub fn cursor(&self) -> Result<Option<Uuid>, ApiError> {
+        self.cursor
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .map(|c| {
+                Uuid::parse_str(c)
+                    .map_err(|_| ApiError::field("cursor", "is not a cursor this list gave"))
+            })
+            .transpose()
+    }
+}
+
+/// A page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Paged<T: ToSchema> {
+    pub items: Vec<T>,
+    /// Pass it as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T: ToSchema> Paged<T> {
+    pub fn new<S>(page: upturn_persistence::Page<S>) -> Self
+    where
+        T: for<'a> From<&'a S>,
+    {
+        Paged {
+            items: page.items.iter().map(T::from).collect(),
+            next_cursor: page.next_cursor.map(|c| c.to_string()),
+        }
+    }
+}

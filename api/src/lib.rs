@@ -1,0 +1,13 @@
+//! Upturn's HTTP face: configuration, telemetry, authentication, routes,
+//! problem+json errors and the OpenAPI document. `startup` wires it all.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod prom;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;

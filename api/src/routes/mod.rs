@@ -1,0 +1,127 @@
+//! Every endpoint, wired in one place, and the OpenAPI document built from
+//! their annotations.
+
+pub mod docs;
+pub mod health;
+pub mod members;
+pub mod requests;
+pub mod session;
+pub mod track;
+pub mod units;
+
+use actix_web::web;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::http::Paged;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(health::metrics))
+        .route("/api/openapi.json", web::get().to(docs::openapi_json))
+        .route("/docs", web::get().to(docs::docs_page))
+        .route("/docs/", web::get().to(docs::docs_page))
+        .route("/docs/rapidoc-min.js", web::get().to(docs::docs_script))
+        .route(
+            "/docs/RAPIDOC-LICENSE.txt",
+            web::get().to(docs::docs_licence),
+        )
+        .service(
+            web::scope("/api/v1")
+                .route("/auth/login", web::post().to(session::login))
+                .route("/me", web::get().to(session::me))
+                .route("/units", web::get().to(units::list_units))
+                .route("/units", web::post().to(units::create_unit))
+                .route("/units/{id}", web::get().to(units::get_unit))
+                .route("/units/{id}", web::patch().to(units::update_unit))
+                .route("/members", web::get().to(members::list_members))
+                .route("/members", web::post().to(members::create_member))
+                .route("/members/{id}", web::get().to(members::get_member))
+                .route("/members/{id}", web::patch().to(members::update_member))
+                .route("/requests", web::get().to(requests::list::list_requests))
+                .route("/requests", web::post().to(requests::file::file))
+                .route("/requests/{id}", web::get().to(requests::get::get_request))
+                .route(
+                    "/requests/{id}/events",
+                    web::get().to(requests::events::list_events),
+                )
+                .route(
+                    "/requests/{id}/events/{event_id}",
+                    web::get().to(requests::events::get_event),
+                )
+                .route(
+                    "/requests/{id}/acknowledge",
+                    web::post().to(requests::acknowledge::acknowledge),
+                )
+                .route(
+                    "/requests/{id}/route",
+                    web::post().to(requests::route::route),
+                )
+                .route(
+                    "/requests/{id}/status",
+                    web::post().to(requests::status::set_status),
+                )
+                .route(
+                    "/requests/{id}/comments",
+                    web::post().to(requests::comment::comment),
+                )
+                .route(
+                    "/requests/{id}/follow-up",
+                    web::post().to(requests::follow_up::follow_up),
+                )
+                .route("/track/{code}", web::get().to(track::track)),
+        );
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Upturn",
+        description = "An inverted-pyramid feedback routing service. Customers sit at the top of the \
+            organisation; leadership sits at the bottom and serves everyone above it. Errors are \
+            `application/problem+json` with a stable `code`.",
+    ),
+    paths(
+        health::healthz, health::readyz, health::metrics,
+        session::login, session::me,
+        units::list_units, units::create_unit, units::get_unit, units::update_unit,
+        members::list_members, members::create_member, members::get_member, members::update_member,
+        requests::file::file, requests::list::list_requests, requests::get::get_request,
+        requests::events::list_events, requests::events::get_event,
+        requests::acknowledge::acknowledge, requests::route::route, requests::status::set_status,
+        requests::comment::comment, requests::follow_up::follow_up,
+        track::track,
+    ),
+    components(schemas(
+        crate::error::Problem, crate::error::ProblemField,
+        Paged<requests::RequestResponse>, Paged<requests::EventResponse>,
+        Paged<units::UnitResponse>, Paged<members::MemberResponse>,
+    )),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "session", description = "Logging in"),
+        (name = "organisation", description = "Units and members"),
+        (name = "requests", description = "What customers asked, down the pyramid and back up"),
+        (name = "public", description = "For customers, without an account"),
+        (name = "operations", description = "Probes and metrics"),
+    )
+)]
+pub struct ApiDoc;

@@ -1,0 +1,85 @@
+//! `POST /api/v1/requests/{id}/comments`.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use upturn_domain::Command;
+use upturn_domain::lifecycle::{Event, Request};
+use upturn_domain::values::Note;
+use upturn_persistence::{Expectation, Idem};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::EventResponse;
+use crate::auth::Authenticated;
+use crate::error::{ApiError, Problem};
+use crate::http::{self, created};
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CommentBody {
+    pub body: String,
+    /// Internal comments are for staff only (never on the tracking page).
+    #[serde(default)]
+    pub internal: bool,
+}
+
+fn location(request_id: Uuid, event_id: Uuid) -> String {
+    format!("/api/v1/requests/{request_id}/events/{event_id}")
+}
+
+/// Comment on a request you can see. Honours `Idempotency-Key`.
+#[utoipa::path(
+    post, path = "/api/v1/requests/{id}/comments", tag = "requests",
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
+    request_body = CommentBody,
+    responses(
+        (status = 201, description = "The comment's event", body = EventResponse, headers(("Location" = String))),
+        (status = 404, description = "Not visible", body = Problem),
+        (status = 422, description = "Empty comment, or idempotency key reused", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn comment(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    request: HttpRequest,
+    id: web::Path<Uuid>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let key = http::idempotency_key(&request)?;
+    let input: CommentBody = http::json(&request, &body)?;
+    let text = Note::parse("body", &input.body).map_err(|e| ApiError::Validation(vec![e]))?;
+    let actor = caller.actor();
+    let id = *id;
+    let fingerprint = http::fingerprint(&format!("POST /api/v1/requests/{id}/comments"), &body);
+    let store = state.store.clone();
+    http::idempotent(
+        &store,
+        actor.id,
+        key,
+        fingerprint.clone(),
+        |key| async move {
+            let idem = key.map(|key| Idem::<(Request, Event)> {
+                key,
+                render: Box::new(move |(_, event): &(Request, Event)| {
+                    http::stored(
+                        &fingerprint,
+                        201,
+                        Some(location(id, event.id)),
+                        &EventResponse::from(event),
+                    )
+                }),
+            });
+            let command = Command::Comment {
+                body: text,
+                internal: input.internal,
+            };
+            let (_, event) = state
+                .store
+                .apply(&actor, id, command, Expectation::default(), idem)
+                .await?;
+            Ok(created(&location(id, event.id)).json(EventResponse::from(&event)))
+        },
+    )
+    .await
+}

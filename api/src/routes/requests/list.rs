@@ -1,0 +1,156 @@
+//! `GET /api/v1/requests`: what the caller may see, filtered, newest first.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use upturn_domain::values::{Errors, FieldError};
+use upturn_persistence::RequestFilter;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::RequestResponse;
+use crate::auth::Authenticated;
+use crate::error::{ApiError, Problem};
+use crate::http::{PageParams, Paged};
+use crate::startup::AppState;
+
+/// Filters; list values are comma-separated (`status=new,acknowledged`).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    pub status: Option<String>,
+    pub level: Option<String>,
+    /// The unit that holds the request now.
+    pub unit_id: Option<String>,
+    pub category: Option<String>,
+    pub kind: Option<String>,
+    pub urgency: Option<String>,
+    /// Only requests I filed.
+    pub mine: Option<bool>,
+    pub assigned_to_me: Option<bool>,
+    /// Only open requests past a deadline.
+    pub overdue: Option<bool>,
+    /// Words in the title, description or expectation, or a reference `UP-000123`.
+    pub q: Option<String>,
+    /// RFC 3339; inclusive.
+    pub filed_after: Option<String>,
+    /// RFC 3339; exclusive.
+    pub filed_before: Option<String>,
+}
+
+fn list<T: std::str::FromStr<Err = upturn_domain::model::UnknownValue>>(
+    field: &str,
+    raw: &Option<String>,
+) -> Result<Vec<T>, FieldError> {
+    raw.as_deref()
+        .map(|raw| {
+            raw.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    s.parse::<T>().map_err(|e| {
+                        FieldError::new(field, format!("must be one of: {}", e.expected))
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_else(|| Ok(vec![]))
+}
+
+fn time(field: &str, raw: &Option<String>) -> Result<Option<DateTime<Utc>>, FieldError> {
+    raw.as_deref()
+        .map(|raw| {
+            DateTime::parse_from_rfc3339(raw)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| {
+                    FieldError::new(field, "must be an RFC 3339 time, e.g. 2026-11-22T10:00:00Z")
+                })
+        })
+        .transpose()
+}
+
+impl ListParams {
+    fn try_into_filter(&self) -> Result<RequestFilter, ApiError> {
+        let mut errors = Errors::default();
+        let filter = RequestFilter {
+            statuses: errors
+                .take(list("status", &self.status))
+                .unwrap_or_default(),
+            levels: errors.take(list("level", &self.level)).unwrap_or_default(),
+            unit_id: errors
+                .take(
+                    self.unit_id
+                        .as_deref()
+                        .map(|u| {
+                            Uuid::parse_str(u)
+                                .map_err(|_| FieldError::new("unit_id", "must be a unit id"))
+                        })
+                        .transpose(),
+                )
+                .flatten(),
+            categories: self
+                .category
+                .as_deref()
+                .map(|c| {
+                    c.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            kinds: errors.take(list("kind", &self.kind)).unwrap_or_default(),
+            urgencies: errors
+                .take(list("urgency", &self.urgency))
+                .unwrap_or_default(),
+            mine: self.mine.unwrap_or(false),
+            assigned_to_me: self.assigned_to_me.unwrap_or(false),
+            overdue: self.overdue.unwrap_or(false),
+            q: self
+                .q
+                .as_deref()
+                .map(str::trim)
+                .filter(|q| !q.is_empty())
+                .map(str::to_owned),
+            filed_after: errors
+                .take(time("filed_after", &self.filed_after))
+                .flatten(),
+            filed_before: errors
+                .take(time("filed_before", &self.filed_before))
+                .flatten(),
+        };
+        if errors.is_empty() {
+            Ok(filter)
+        } else {
+            Err(ApiError::Validation(errors.into_vec()))
+        }
+    }
+}
+
+/// List the requests the caller may see.
+///
+/// A team sees what its members filed; a service what was ever routed to
+/// it; leaders everything; admins nothing. Newest first, cursor-paginated.
+#[utoipa::path(
+    get, path = "/api/v1/requests", tag = "requests",
+    params(ListParams, PageParams),
+    responses(
+        (status = 200, description = "A page of requests", body = Paged<RequestResponse>),
+        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 422, description = "A filter is not valid", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_requests(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    filters: web::Query<ListParams>,
+    page: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = filters.try_into_filter()?;
+    let page = state
+        .store
+        .list_requests(&caller.actor(), &filter, page.cursor()?, page.limit()?)
+        .await?;
+    Ok(HttpResponse::Ok().json(Paged::<RequestResponse>::new(page)))
+}

@@ -1,0 +1,68 @@
+//! `POST /api/v1/requests/{id}/route`: send a request down the pyramid.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use upturn_domain::Command;
+use upturn_domain::lifecycle::RouteTarget;
+use upturn_domain::values::Note;
+use upturn_persistence::StoreError;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{RequestResponse, act};
+use crate::auth::Authenticated;
+use crate::error::{ApiError, Problem};
+use crate::http;
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RouteBody {
+    /// A service unit or the leadership unit, below the current level.
+    /// Without it the first matching routing rule decides.
+    pub to_unit_id: Option<Uuid>,
+    /// Why it goes down, for the unit receiving it.
+    pub note: String,
+    pub version: Option<i64>,
+}
+
+/// Route a request down: manager → service → leadership (skipping allowed).
+#[utoipa::path(
+    post, path = "/api/v1/requests/{id}/route", tag = "requests",
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
+    request_body = RouteBody,
+    responses(
+        (status = 200, description = "Routed: `new` at the target level", body = RequestResponse, headers(("ETag" = String))),
+        (status = 403, description = "Your unit does not hold the request", body = Problem),
+        (status = 404, description = "Not visible", body = Problem),
+        (status = 409, description = "Stale version", body = Problem),
+        (status = 412, description = "Stale If-Match", body = Problem),
+        (status = 422, description = "Not down the pyramid, not open, no such unit or no matching rule", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn route(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    request: HttpRequest,
+    id: web::Path<Uuid>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let input: RouteBody = http::json(&request, &body)?;
+    let note = Note::parse("note", &input.note).map_err(|e| ApiError::Validation(vec![e]))?;
+    // Visibility first: a request the caller cannot see is 404 whatever the body says.
+    state.store.request_for(&caller.actor(), *id).await?;
+    let unit_id = input.to_unit_id.ok_or(ApiError::NoMatchingRule)?;
+    let unit = match state.store.unit(unit_id).await {
+        Ok(unit) => unit,
+        Err(StoreError::NotFound) => return Err(ApiError::field("to_unit_id", "no such unit")),
+        Err(other) => return Err(other.into()),
+    };
+    let command = Command::Route {
+        to: RouteTarget {
+            unit_id: unit.id,
+            kind: unit.kind,
+        },
+        note,
+    };
+    act(&state, &caller, &request, *id, command, input.version).await
+}

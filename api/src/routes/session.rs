@@ -1,0 +1,75 @@
+//! `POST /api/v1/auth/login` and `GET /api/v1/me`.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::{Authenticated, verify_password};
+use crate::error::{ApiError, Problem};
+use crate::http;
+use crate::routes::members::MemberResponse;
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginBody {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the token expires.
+    pub expires_in: i64,
+    pub member: MemberResponse,
+}
+
+/// Log in with email and password. An unknown email and a wrong password
+/// get the same `401`; too many attempts get `429` with `Retry-After`.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "session", request_body = LoginBody,
+    responses((status = 200, description = "Logged in", body = LoginResponse),
+        (status = 401, description = "Unknown email or wrong password", body = Problem),
+        (status = 429, description = "Too many attempts", body = Problem)))]
+#[tracing::instrument(name = "log in", skip_all)]
+pub async fn login(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let input: LoginBody = http::json(&request, &body)?;
+    let email = input.email.trim().to_lowercase();
+    let peer = request
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    state.login_limiter.check(format!("{peer} {email}"))?;
+    let found = state.store.member_for_login(&email).await?;
+    let (member, hash) = match found {
+        Some((member, hash)) => (Some(member), hash),
+        None => (None, state.tokens.dummy_hash.as_str().to_owned()),
+    };
+    // Verify even for an unknown email, so both answers take as long.
+    let valid = verify_password(input.password, hash).await?;
+    let member = match member {
+        Some(member) if valid && member.active => member,
+        _ => return Err(ApiError::InvalidCredentials),
+    };
+    let token = state.tokens.issue(&member)?;
+    tracing::info!(member = %member.id, "Logged in");
+    Ok(HttpResponse::Ok().json(LoginResponse {
+        access_token: token,
+        token_type: "Bearer".to_owned(),
+        expires_in: state.tokens.ttl_seconds(),
+        member: MemberResponse::from(&member),
+    }))
+}
+
+/// The caller.
+#[utoipa::path(get, path = "/api/v1/me", tag = "session",
+    responses((status = 200, description = "The caller", body = MemberResponse), (status = 401, description = "Not authenticated", body = Problem)),
+    security(("bearer" = [])))]
+pub async fn me(caller: Authenticated) -> HttpResponse {
+    HttpResponse::Ok().json(MemberResponse::from(&caller.0))
+}

@@ -1,0 +1,70 @@
+//! `GET /api/v1/track/{code}`: what a customer sees with their tracking
+//! code and no account. Public status only: never internal notes, staff
+//! names, units or other customers' data.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use upturn_domain::model::Status;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, Problem};
+use crate::startup::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrackHistoryItem {
+    pub status: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrackResponse {
+    pub reference: String,
+    pub status: String,
+    pub updated_at: DateTime<Utc>,
+    /// The answer given, once resolved or declined.
+    pub resolution_note: Option<String>,
+    pub history: Vec<TrackHistoryItem>,
+}
+
+/// Follow a request as its customer.
+#[utoipa::path(get, path = "/api/v1/track/{code}", tag = "public", params(("code" = String, Path, example = "K7QF-2M9X")),
+    responses((status = 200, description = "The public status", body = TrackResponse),
+        (status = 404, description = "Unknown code", body = Problem), (status = 429, description = "Too many lookups", body = Problem)))]
+pub async fn track(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let peer = request
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    state.track_limiter.check(peer)?;
+    let code = code.trim().to_uppercase();
+    if code.len() > 16 {
+        return Err(ApiError::NotFound);
+    }
+    let tracked = state.store.tracked(&code).await?;
+    let r = &tracked.request;
+    let public_note = matches!(
+        r.status,
+        Status::Resolved | Status::Declined | Status::Closed
+    )
+    .then(|| r.resolution_note.clone())
+    .flatten();
+    Ok(HttpResponse::Ok().json(TrackResponse {
+        reference: r.reference(),
+        status: r.status.as_str().to_owned(),
+        updated_at: r.updated_at,
+        resolution_note: public_note,
+        history: tracked
+            .history
+            .iter()
+            .map(|(status, at)| TrackHistoryItem {
+                status: status.as_str().to_owned(),
+                at: *at,
+            })
+            .collect(),
+    }))
+}

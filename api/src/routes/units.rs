@@ -1,0 +1,205 @@
+//! `/api/v1/units`: the organisation's teams, services and leadership.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use upturn_domain::model::{Role, UnitKind};
+use upturn_domain::org::Unit;
+use upturn_domain::values::{Errors, FieldError, Name};
+use upturn_persistence::{Idem, NewUnit, UnitPatch};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::Authenticated;
+use crate::error::{ApiError, Problem};
+use crate::http::{self, PageParams, Paged, created, etag};
+use crate::startup::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitResponse {
+    pub id: Uuid,
+    pub name: String,
+    /// `team`, `service` or `leadership`.
+    pub kind: String,
+    pub categories: Vec<String>,
+}
+
+impl From<&Unit> for UnitResponse {
+    fn from(u: &Unit) -> Self {
+        UnitResponse {
+            id: u.id,
+            name: u.name.clone(),
+            kind: u.kind.as_str().to_owned(),
+            categories: u.categories.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateUnitBody {
+    pub name: String,
+    /// `team`, `service` or `leadership` (only one leadership unit).
+    pub kind: String,
+    /// The categories this unit handles.
+    pub categories: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateUnitBody {
+    pub name: Option<String>,
+    pub categories: Option<Vec<String>>,
+    pub version: Option<i64>,
+}
+
+fn categories(
+    raw: Option<Vec<String>>,
+    allowed: &[String],
+) -> Result<Option<Vec<String>>, FieldError> {
+    raw.map(|list| {
+        let mut kept: Vec<String> = Vec::new();
+        for category in list {
+            upturn_domain::values::Category::parse("categories", &category, allowed)?;
+            if !kept.contains(&category) {
+                kept.push(category);
+            }
+        }
+        Ok(kept)
+    })
+    .transpose()
+}
+
+fn location(id: Uuid) -> String {
+    format!("/api/v1/units/{id}")
+}
+
+fn ok(unit: &Unit) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(etag(unit.version))
+        .json(UnitResponse::from(unit))
+}
+
+/// List units (any member).
+#[utoipa::path(get, path = "/api/v1/units", tag = "organisation", params(PageParams),
+    responses((status = 200, description = "A page of units", body = Paged<UnitResponse>), (status = 401, description = "Not authenticated", body = Problem)),
+    security(("bearer" = [])))]
+pub async fn list_units(
+    state: web::Data<AppState>,
+    _caller: Authenticated,
+    page: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let page = state
+        .store
+        .list_units(page.cursor()?, page.limit()?)
+        .await?;
+    Ok(HttpResponse::Ok().json(Paged::<UnitResponse>::new(page)))
+}
+
+/// Read a unit (any member).
+#[utoipa::path(get, path = "/api/v1/units/{id}", tag = "organisation", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The unit", body = UnitResponse), (status = 404, description = "No such unit", body = Problem)),
+    security(("bearer" = [])))]
+pub async fn get_unit(
+    state: web::Data<AppState>,
+    _caller: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(ok(&state.store.unit(*id).await?))
+}
+
+/// Create a unit (admin). Honours `Idempotency-Key`.
+#[utoipa::path(post, path = "/api/v1/units", tag = "organisation", request_body = CreateUnitBody,
+    params(("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 201, description = "Created", body = UnitResponse, headers(("Location" = String))),
+        (status = 403, description = "Admins only", body = Problem), (status = 422, description = "Validation failed", body = Problem)),
+    security(("bearer" = [])))]
+pub async fn create_unit(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Admin])?;
+    let key = http::idempotency_key(&request)?;
+    let input: CreateUnitBody = http::json(&request, &body)?;
+    let mut errors = Errors::default();
+    let name = errors.take(Name::parse("name", &input.name));
+    let kind = errors.take(
+        input
+            .kind
+            .parse::<UnitKind>()
+            .map_err(|e| FieldError::new("kind", format!("must be one of: {}", e.expected))),
+    );
+    let categories = errors.take(categories(input.categories, &state.categories));
+    let (Some(name), Some(kind), Some(categories)) = (name, kind, categories) else {
+        return Err(ApiError::Validation(errors.into_vec()));
+    };
+    let new = NewUnit {
+        name: name.into_inner(),
+        kind,
+        categories: categories.unwrap_or_default(),
+    };
+    let fingerprint = http::fingerprint("POST /api/v1/units", &body);
+    let store = state.store.clone();
+    http::idempotent(
+        &store,
+        caller.0.id,
+        key,
+        fingerprint.clone(),
+        |key| async move {
+            let idem = key.map(|key| Idem::<Unit> {
+                key,
+                render: Box::new(move |u: &Unit| {
+                    http::stored(
+                        &fingerprint,
+                        201,
+                        Some(location(u.id)),
+                        &UnitResponse::from(u),
+                    )
+                }),
+            });
+            let unit = state.store.create_unit(new, idem).await?;
+            Ok(created(&location(unit.id))
+                .insert_header(etag(unit.version))
+                .json(UnitResponse::from(&unit)))
+        },
+    )
+    .await
+}
+
+/// Rename a unit or change its categories (admin).
+#[utoipa::path(patch, path = "/api/v1/units/{id}", tag = "organisation", request_body = UpdateUnitBody,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
+    responses((status = 200, description = "Updated", body = UnitResponse), (status = 403, description = "Admins only", body = Problem),
+        (status = 404, description = "No such unit", body = Problem), (status = 409, description = "Stale version", body = Problem),
+        (status = 412, description = "Stale If-Match", body = Problem), (status = 422, description = "Validation failed", body = Problem)),
+    security(("bearer" = [])))]
+pub async fn update_unit(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    request: HttpRequest,
+    id: web::Path<Uuid>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Admin])?;
+    let input: UpdateUnitBody = http::json(&request, &body)?;
+    let mut errors = Errors::default();
+    let name = errors.take(
+        input
+            .name
+            .as_deref()
+            .map(|n| Name::parse("name", n))
+            .transpose(),
+    );
+    let categories = errors.take(categories(input.categories, &state.categories));
+    let (Some(name), Some(categories)) = (name, categories) else {
+        return Err(ApiError::Validation(errors.into_vec()));
+    };
+    let patch = UnitPatch {
+        name: name.map(Name::into_inner),
+        categories,
+    };
+    let unit = state
+        .store
+        .update_unit(*id, patch, http::if_match(&request)?, input.version)
+        .await?;
+    Ok(ok(&unit))
+}

@@ -1,0 +1,183 @@
+//! Wires the application together: settings → store → HTTP server, plus
+//! the background chores (bootstrap admin, WAL checkpoints).
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use metrics_exporter_prometheus::PrometheusHandle;
+use tracing_actix_web::TracingLogger;
+use upturn_domain::model::Role;
+use upturn_domain::values::{Email, Password};
+use upturn_persistence::{NewMember, Store, StoreError, StoreOptions};
+
+use crate::auth::{Limiter, Tokens, hash_password};
+use crate::config::{Secret, Settings};
+use crate::error::ApiError;
+use crate::http::MAX_BODY_BYTES;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub store: Store,
+    pub tokens: Tokens,
+    pub categories: Vec<String>,
+    pub login_limiter: Limiter,
+    pub track_limiter: Limiter,
+    pub prometheus: PrometheusHandle,
+}
+
+/// A bound, not yet running, server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    store: Store,
+}
+
+/// Connects to the database (running migrations) as the settings say.
+pub async fn connect(settings: &Settings) -> anyhow::Result<Store> {
+    Store::connect(&StoreOptions {
+        url: settings.database_url.clone(),
+        max_connections: settings.database_max_connections,
+    })
+    .await
+}
+
+fn random_secret() -> Secret {
+    Secret::new(format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    ))
+}
+
+/// Creates the first admin from `UPTURN_BOOTSTRAP_ADMIN_*` when nobody exists yet.
+pub async fn bootstrap_admin(store: &Store, settings: &Settings) -> anyhow::Result<()> {
+    let (Some(email), Some(password)) = (
+        &settings.bootstrap_admin_email,
+        &settings.bootstrap_admin_password,
+    ) else {
+        return Ok(());
+    };
+    if store.count_members().await? > 0 {
+        return Ok(());
+    }
+    let email = Email::parse("UPTURN_BOOTSTRAP_ADMIN_EMAIL", email)
+        .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
+    let password = Password::parse("UPTURN_BOOTSTRAP_ADMIN_PASSWORD", password.expose())
+        .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
+    let created = store
+        .create_member(
+            NewMember {
+                name: "Administrator".to_owned(),
+                email: email.as_str().to_owned(),
+                role: Role::Admin,
+                unit_id: None,
+                password_hash: hash_password(password.expose().to_owned()).await?,
+            },
+            None,
+        )
+        .await;
+    match created {
+        Ok(member) => tracing::info!(member = %member.id, "Bootstrap admin created"),
+        // Another replica created it first.
+        Err(StoreError::EmailTaken) => {}
+        Err(error) => {
+            return Err(anyhow::anyhow!(error).context("Failed to create the bootstrap admin"));
+        }
+    }
+    Ok(())
+}
+
+fn json_error(error: actix_web::error::QueryPayloadError) -> ApiError {
+    ApiError::field("query", error.to_string())
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let store = connect(&settings).await?;
+        Application::build_with_store(settings, store).await
+    }
+
+    pub async fn build_with_store(settings: Settings, store: Store) -> anyhow::Result<Application> {
+        bootstrap_admin(&store, &settings).await?;
+        let secret = match &settings.jwt_secret {
+            Some(secret) => secret.clone(),
+            None => {
+                tracing::warn!(
+                    "UPTURN_JWT_SECRET is not set: using a random secret; tokens will not survive a restart \
+                     and replicas will not accept each other's tokens"
+                );
+                random_secret()
+            }
+        };
+        let dummy_hash = hash_password(random_secret().expose().to_owned()).await?;
+        let state = web::Data::new(AppState {
+            store: store.clone(),
+            tokens: Tokens::new(&secret, settings.jwt_ttl_seconds, dummy_hash),
+            categories: settings.category_list(),
+            login_limiter: Limiter::per_minute(settings.login_attempts_per_minute),
+            track_limiter: Limiter::per_minute(settings.track_lookups_per_minute),
+            prometheus: crate::prom::recorder()?,
+        });
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("Failed to bind {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        spawn_chores(state.clone().into_inner(), settings.wal_checkpoint_seconds);
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(crate::prom::record))
+                .wrap(from_fn(crate::error::problem_details))
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+                .app_data(web::QueryConfig::default().error_handler(|e, _| json_error(e).into()))
+                .app_data(
+                    web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()),
+                )
+                .configure(crate::routes::configure)
+        })
+        .listen(listener)?
+        .shutdown_timeout(10)
+        .run();
+        Ok(Application {
+            port,
+            server,
+            store,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Serves until SIGINT/SIGTERM, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.server.await.context("The HTTP server failed")?;
+        self.store.close().await
+    }
+}
+
+/// Periodic chores: checkpoint the SQLite WAL so it stays bounded; forget
+/// rate-limiter keys that are back to a full quota.
+fn spawn_chores(state: Arc<AppState>, checkpoint_seconds: u64) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(checkpoint_seconds.max(1)));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(error) = state.store.checkpoint().await {
+                tracing::warn!(error = %error, "WAL checkpoint failed");
+            }
+            state.login_limiter.shrink();
+            state.track_limiter.shrink();
+        }
+    });
+}

@@ -1,0 +1,16 @@
+//! The inverted pyramid itself: who sits where, what a request is, how it moves.
+//!
+//! Everything here is pure: no I/O, no clock, no framework. The API and the
+//! persistence layers call into this crate to decide; they only carry out
+//! what it returns.
+
+pub mod lifecycle;
+pub mod model;
+pub mod org;
+pub mod sla;
+pub mod values;
+pub mod visibility;
+
+pub use lifecycle::{Command, FollowUpInput, NewEvent, Outcome, Refusal, decide, file};
+pub use model::{Channel, EventType, Kind, Level, Role, Status, UnitKind, Urgency};
+pub use visibility::{Actor, Scope};

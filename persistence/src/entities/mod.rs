@@ -1,0 +1,12 @@
+//! sea-orm entities: private to this crate, mapped to domain types in the
+//! repositories.
+
+pub mod counter;
+pub mod event;
+pub mod follow_up;
+pub mod idempotency_key;
+pub mod member;
+pub mod request;
+pub mod request_unit;
+pub mod sla_policy;
+pub mod unit;

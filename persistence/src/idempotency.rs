@@ -1,0 +1,88 @@
+//! Idempotency keys: a create retried with the same key and the same body
+//! gets the answer of the first attempt. The answer is stored in the same
+//! transaction as the create, so it exists exactly when the create does.
+
+use anyhow::Context;
+use chrono::Utc;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use uuid::Uuid;
+
+use crate::entities::idempotency_key;
+use crate::error::{StoreError, is_unique_violation};
+use crate::store::Store;
+
+/// Who sent which key, with what body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdemKey {
+    pub member_id: Uuid,
+    pub key: String,
+    /// A digest of the operation and its canonical body.
+    pub fingerprint: String,
+}
+
+/// An HTTP answer as stored for replay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    pub fingerprint: String,
+    pub status_code: u16,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+/// An idempotency key with the function that renders the answer of the
+/// create once it is made (inside the create's transaction).
+pub struct Idem<T> {
+    pub key: IdemKey,
+    pub render: Box<dyn FnOnce(&T) -> anyhow::Result<StoredResponse> + Send>,
+}
+
+impl Store {
+    /// The stored answer for `key` sent by `member_id`, if any.
+    pub async fn idempotent_answer(
+        &self,
+        member_id: Uuid,
+        key: &str,
+    ) -> anyhow::Result<Option<StoredResponse>> {
+        let row = idempotency_key::Entity::find_by_id((member_id, key.to_owned()))
+            .one(&self.db)
+            .await
+            .context("Failed to look up an idempotency key")?;
+        Ok(row.map(|row| StoredResponse {
+            fingerprint: row.fingerprint,
+            status_code: u16::try_from(row.status_code).unwrap_or(200),
+            location: row.location,
+            body: row.body,
+        }))
+    }
+}
+
+/// Renders and stores the answer of a create, inside its transaction.
+pub(crate) async fn remember<T, C: ConnectionTrait>(
+    txn: &C,
+    idem: Option<Idem<T>>,
+    created: &T,
+) -> Result<(), StoreError> {
+    let Some(Idem { key, render }) = idem else {
+        return Ok(());
+    };
+    let answer = render(created)?;
+    let row = idempotency_key::ActiveModel {
+        member_id: Set(key.member_id),
+        key: Set(key.key),
+        fingerprint: Set(key.fingerprint),
+        status_code: Set(i32::from(answer.status_code)),
+        location: Set(answer.location),
+        body: Set(answer.body),
+        created_at: Set(Utc::now()),
+    };
+    match idempotency_key::Entity::insert(row)
+        .exec_without_returning(txn)
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(error) if is_unique_violation(&error, "") => Err(StoreError::IdempotencyRace),
+        Err(error) => Err(anyhow::Error::new(error)
+            .context("Failed to store an idempotency key")
+            .into()),
+    }
+}

@@ -1,0 +1,18 @@
+//! Persistence: sea-orm entities, migrations and the repositories that map
+//! rows to the domain's types, on SQLite (the embedded default) and
+//! PostgreSQL. Every write is one transaction: the change, its event and the
+//! version bump commit together or not at all.
+
+mod entities;
+mod error;
+pub mod idempotency;
+pub mod migrations;
+mod org;
+mod requests;
+mod store;
+
+pub use error::StoreError;
+pub use idempotency::{Idem, IdemKey, StoredResponse};
+pub use org::{MemberPatch, NewMember, NewUnit, UnitPatch};
+pub use requests::{Expectation, Page, RequestFilter, RequestRecord, TrackedRequest};
+pub use store::{Backend, Store, StoreOptions};

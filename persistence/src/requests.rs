@@ -1,0 +1,624 @@
+//! Requests and their timeline.
+
+use anyhow::Context;
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use upturn_domain::lifecycle::{Event, Filing, NewEvent, NewRequest, Request};
+use upturn_domain::model::{Kind, Level, Status, Urgency};
+use upturn_domain::sla::SlaPolicy;
+use upturn_domain::values::tracking_code;
+use upturn_domain::{Actor, Command, Scope};
+use uuid::Uuid;
+
+use crate::entities::{counter, event, follow_up, request, request_unit, sla_policy};
+use crate::error::{StoreError, is_unique_violation};
+use crate::idempotency::{Idem, remember};
+use crate::org::check_version;
+use crate::store::Store;
+
+/// The clock, truncated to microseconds so both databases store the same instant.
+pub(crate) fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// One page of a keyset-paginated list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<Uuid>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from `limit + 1` fetched rows: the extra row only
+    /// says that there is more.
+    pub(crate) fn from_overfetch(
+        mut items: Vec<T>,
+        limit: u64,
+        key: impl Fn(&T) -> Uuid,
+    ) -> Page<T> {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let next_cursor = if more { items.last().map(key) } else { None };
+        Page { items, next_cursor }
+    }
+}
+
+/// The filters of `GET /requests`; empty lists and `None` mean "any".
+#[derive(Debug, Clone, Default)]
+pub struct RequestFilter {
+    pub statuses: Vec<Status>,
+    pub levels: Vec<Level>,
+    pub unit_id: Option<Uuid>,
+    pub categories: Vec<String>,
+    pub kinds: Vec<Kind>,
+    pub urgencies: Vec<Urgency>,
+    pub mine: bool,
+    pub assigned_to_me: bool,
+    pub overdue: bool,
+    pub q: Option<String>,
+    pub filed_after: Option<DateTime<Utc>>,
+    pub filed_before: Option<DateTime<Utc>>,
+}
+
+/// The version a caller expects a request to be at.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Expectation {
+    /// From `If-Match`: stale → `412`.
+    pub if_match: Option<i64>,
+    /// From a `version` field in the body: stale → `409`.
+    pub version: Option<i64>,
+}
+
+/// A request and the units it was ever routed to.
+#[derive(Debug, Clone)]
+pub struct RequestRecord {
+    pub request: Request,
+    pub routed_units: Vec<Uuid>,
+}
+
+/// What a customer's tracking page is built from.
+#[derive(Debug, Clone)]
+pub struct TrackedRequest {
+    pub request: Request,
+    /// `(status, at)` for each status the request went through, oldest first.
+    pub history: Vec<(Status, DateTime<Utc>)>,
+}
+
+fn parse<T: std::str::FromStr>(what: &str, value: &str) -> anyhow::Result<T>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    value
+        .parse()
+        .with_context(|| format!("Failed to read {what} `{value}`"))
+}
+
+fn parse_opt<T: std::str::FromStr>(what: &str, value: Option<&str>) -> anyhow::Result<Option<T>>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    value.map(|v| parse(what, v)).transpose()
+}
+
+fn request_from_row(row: request::Model) -> anyhow::Result<Request> {
+    Ok(Request {
+        id: row.id,
+        number: row.number,
+        kind: parse("kind", &row.kind)?,
+        category: row.category,
+        urgency: parse("urgency", &row.urgency)?,
+        channel: parse("channel", &row.channel)?,
+        title: row.title,
+        description: row.description,
+        customer_expectation: row.customer_expectation,
+        customer_name: row.customer_name,
+        customer_contact: row.customer_contact,
+        customer_consent: row.customer_consent,
+        status: parse("status", &row.status)?,
+        level: parse("level", &row.level)?,
+        unit_id: row.unit_id,
+        team_id: row.team_id,
+        filed_by: row.filed_by,
+        assignee_id: row.assignee_id,
+        version: row.version,
+        tracking_code: row.tracking_code,
+        sla_acknowledge_seconds: row.sla_acknowledge_seconds,
+        sla_resolve_seconds: row.sla_resolve_seconds,
+        acknowledge_by: row.acknowledge_by,
+        resolve_by: row.resolve_by,
+        sla_breached: row.sla_breached,
+        resolved_level: parse_opt("resolved level", row.resolved_level.as_deref())?,
+        resolved_unit_id: row.resolved_unit_id,
+        resolution_note: row.resolution_note,
+        reopen_count: row.reopen_count,
+        filed_at: row.filed_at,
+        arrived_at: row.arrived_at,
+        acknowledged_at: row.acknowledged_at,
+        resolved_at: row.resolved_at,
+        closed_at: row.closed_at,
+        updated_at: row.updated_at,
+    })
+}
+
+fn request_to_row(r: &Request) -> request::ActiveModel {
+    request::ActiveModel {
+        id: Set(r.id),
+        number: Set(r.number),
+        kind: Set(r.kind.as_str().to_owned()),
+        category: Set(r.category.clone()),
+        urgency: Set(r.urgency.as_str().to_owned()),
+        channel: Set(r.channel.as_str().to_owned()),
+        title: Set(r.title.clone()),
+        description: Set(r.description.clone()),
+        customer_expectation: Set(r.customer_expectation.clone()),
+        customer_name: Set(r.customer_name.clone()),
+        customer_contact: Set(r.customer_contact.clone()),
+        customer_consent: Set(r.customer_consent),
+        status: Set(r.status.as_str().to_owned()),
+        level: Set(r.level.as_str().to_owned()),
+        unit_id: Set(r.unit_id),
+        team_id: Set(r.team_id),
+        filed_by: Set(r.filed_by),
+        assignee_id: Set(r.assignee_id),
+        version: Set(r.version),
+        tracking_code: Set(r.tracking_code.clone()),
+        sla_acknowledge_seconds: Set(r.sla_acknowledge_seconds),
+        sla_resolve_seconds: Set(r.sla_resolve_seconds),
+        acknowledge_by: Set(r.acknowledge_by),
+        resolve_by: Set(r.resolve_by),
+        sla_breached: Set(r.sla_breached),
+        resolved_level: Set(r.resolved_level.map(|l| l.as_str().to_owned())),
+        resolved_unit_id: Set(r.resolved_unit_id),
+        resolution_note: Set(r.resolution_note.clone()),
+        reopen_count: Set(r.reopen_count),
+        filed_at: Set(r.filed_at),
+        arrived_at: Set(r.arrived_at),
+        acknowledged_at: Set(r.acknowledged_at),
+        resolved_at: Set(r.resolved_at),
+        closed_at: Set(r.closed_at),
+        updated_at: Set(r.updated_at),
+    }
+}
+
+fn event_from_row(row: event::Model) -> anyhow::Result<Event> {
+    Ok(Event {
+        id: row.id,
+        request_id: row.request_id,
+        event: NewEvent {
+            kind: parse("event type", &row.kind)?,
+            actor_id: row.actor_id,
+            from_level: parse_opt("level", row.from_level.as_deref())?,
+            to_level: parse_opt("level", row.to_level.as_deref())?,
+            from_status: parse_opt("status", row.from_status.as_deref())?,
+            to_status: parse_opt("status", row.to_status.as_deref())?,
+            note: row.note,
+            internal: row.internal,
+            at: row.at,
+        },
+    })
+}
+
+async fn insert_event<C: ConnectionTrait>(
+    conn: &C,
+    request_id: Uuid,
+    new: &NewEvent,
+) -> anyhow::Result<Event> {
+    let id = Uuid::now_v7();
+    event::Entity::insert(event::ActiveModel {
+        id: Set(id),
+        request_id: Set(request_id),
+        kind: Set(new.kind.as_str().to_owned()),
+        actor_id: Set(new.actor_id),
+        from_level: Set(new.from_level.map(|l| l.as_str().to_owned())),
+        to_level: Set(new.to_level.map(|l| l.as_str().to_owned())),
+        from_status: Set(new.from_status.map(|s| s.as_str().to_owned())),
+        to_status: Set(new.to_status.map(|s| s.as_str().to_owned())),
+        note: Set(new.note.clone()),
+        internal: Set(new.internal),
+        at: Set(new.at),
+    })
+    .exec_without_returning(conn)
+    .await
+    .context("Failed to insert an event")?;
+    Ok(Event {
+        id,
+        request_id,
+        event: new.clone(),
+    })
+}
+
+/// Eight random bytes for a tracking code.
+fn random_bytes() -> [u8; 8] {
+    let random = Uuid::new_v4();
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&random.as_bytes()[8..16]);
+    // The variant bits of a v4 uuid sit in byte 8: take from the first half instead.
+    bytes[0] = random.as_bytes()[0];
+    bytes
+}
+
+impl Store {
+    /// The SLA policy in force for an urgency.
+    pub async fn sla_policy(&self, urgency: Urgency) -> Result<SlaPolicy, StoreError> {
+        let row = sla_policy::Entity::find_by_id(urgency.as_str().to_owned())
+            .one(&self.db)
+            .await
+            .context("Failed to load an SLA policy")?;
+        Ok(match row {
+            Some(row) => SlaPolicy {
+                urgency,
+                acknowledge_within_seconds: row.acknowledge_within_seconds,
+                resolve_within_seconds: row.resolve_within_seconds,
+            },
+            None => SlaPolicy::default_for(urgency),
+        })
+    }
+
+    /// Files a request: numbers it, gives it deadlines and (with the
+    /// customer's consent) a tracking code, and writes its `filed` event.
+    #[tracing::instrument(skip_all, fields(actor = %actor.id))]
+    pub async fn file_request(
+        &self,
+        actor: &Actor,
+        input: NewRequest,
+        idem: Option<Idem<Request>>,
+    ) -> Result<Request, StoreError> {
+        let policy = self.sla_policy(input.urgency).await?;
+        let tx = self.write().await?;
+        counter::Entity::update_many()
+            .col_expr(
+                counter::Column::Value,
+                Expr::col(counter::Column::Value).add(1),
+            )
+            .filter(counter::Column::Name.eq("request_number"))
+            .exec(&*tx)
+            .await
+            .context("Failed to number a request")?;
+        let number = counter::Entity::find_by_id("request_number".to_owned())
+            .one(&*tx)
+            .await
+            .context("Failed to read the request number")?
+            .map(|c| c.value)
+            .context("The request number counter is missing")?;
+        let filing = Filing {
+            id: Uuid::now_v7(),
+            number,
+            tracking_code: Some(tracking_code(random_bytes())),
+            policy,
+            now: now(),
+        };
+        let (request, event) =
+            upturn_domain::file(actor, input, filing).map_err(StoreError::Refused)?;
+        let inserted = request::Entity::insert(request_to_row(&request))
+            .exec_without_returning(&*tx)
+            .await;
+        match inserted {
+            Ok(_) => {}
+            // 2^40 codes: a clash is rare enough to ask the caller to retry.
+            Err(error) if is_unique_violation(&error, "tracking_code") => {
+                return Err(anyhow::anyhow!("tracking code clash").into());
+            }
+            Err(error) => {
+                return Err(anyhow::Error::new(error)
+                    .context("Failed to insert a request")
+                    .into());
+            }
+        }
+        insert_event(&*tx, request.id, &event).await?;
+        remember(&*tx, idem, &request).await?;
+        tx.commit().await?;
+        Ok(request)
+    }
+
+    async fn routed_units<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        request_id: Uuid,
+    ) -> anyhow::Result<Vec<Uuid>> {
+        Ok(request_unit::Entity::find()
+            .filter(request_unit::Column::RequestId.eq(request_id))
+            .all(conn)
+            .await
+            .context("Failed to load the units a request was routed to")?
+            .into_iter()
+            .map(|row| row.unit_id)
+            .collect())
+    }
+
+    async fn load<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        id: Uuid,
+    ) -> Result<RequestRecord, StoreError> {
+        let row = request::Entity::find_by_id(id)
+            .one(conn)
+            .await
+            .context("Failed to load a request")?
+            .ok_or(StoreError::NotFound)?;
+        Ok(RequestRecord {
+            request: request_from_row(row)?,
+            routed_units: self.routed_units(conn, id).await?,
+        })
+    }
+
+    /// A request the actor may see; `NotFound` otherwise.
+    pub async fn request_for(&self, actor: &Actor, id: Uuid) -> Result<Request, StoreError> {
+        let record = self.load(&self.db, id).await?;
+        if Scope::of(actor).admits(record.request.team_id, &record.routed_units) {
+            Ok(record.request)
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
+    /// Carries out a command on a request in one transaction: the change,
+    /// its event and the version bump together.
+    #[tracing::instrument(skip(self, command, idem), fields(actor = %actor.id))]
+    pub async fn apply(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        command: Command,
+        expect: Expectation,
+        idem: Option<Idem<(Request, Event)>>,
+    ) -> Result<(Request, Event), StoreError> {
+        let tx = self.write().await?;
+        let RequestRecord {
+            request,
+            routed_units,
+        } = self.load(&*tx, id).await?;
+        if !Scope::of(actor).admits(request.team_id, &routed_units) {
+            return Err(StoreError::NotFound);
+        }
+        check_version(request.version, expect.if_match, expect.version)?;
+        let outcome = upturn_domain::decide(&request, &routed_units, actor, command, now())
+            .map_err(StoreError::Refused)?;
+        let mut row = request_to_row(&outcome.request);
+        row.id = sea_orm::ActiveValue::NotSet;
+        let changed = request::Entity::update_many()
+            .set(row)
+            .filter(request::Column::Id.eq(id))
+            .filter(request::Column::Version.eq(request.version))
+            .exec(&*tx)
+            .await
+            .context("Failed to update a request")?;
+        if changed.rows_affected != 1 {
+            return Err(StoreError::VersionConflict {
+                current: request.version,
+            });
+        }
+        let event = insert_event(&*tx, id, &outcome.event).await?;
+        if let Some(unit_id) = outcome.routed_to
+            && !routed_units.contains(&unit_id)
+        {
+            request_unit::Entity::insert(request_unit::ActiveModel {
+                request_id: Set(id),
+                unit_id: Set(unit_id),
+            })
+            .exec_without_returning(&*tx)
+            .await
+            .context("Failed to record a routing")?;
+        }
+        if let Some(input) = &outcome.follow_up {
+            follow_up::Entity::insert(follow_up::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                request_id: Set(id),
+                event_id: Set(event.id),
+                customer_reached: Set(input.customer_reached),
+                satisfaction: Set(input.satisfaction.map(|s| i16::from(s.get()))),
+                would_recommend: Set(input.would_recommend.map(|w| i16::from(w.get()))),
+                note: Set(input.note.as_ref().map(|n| n.as_str().to_owned())),
+                reopen: Set(input.reopen),
+                recorded_by: Set(actor.id),
+                at: Set(event.event.at),
+            })
+            .exec_without_returning(&*tx)
+            .await
+            .context("Failed to record a follow-up")?;
+        }
+        let answer = (outcome.request, event);
+        remember(&*tx, idem, &answer).await?;
+        tx.commit().await?;
+        Ok(answer)
+    }
+
+    /// The requests the actor may see, newest first, filtered.
+    pub async fn list_requests(
+        &self,
+        actor: &Actor,
+        filter: &RequestFilter,
+        before: Option<Uuid>,
+        limit: u64,
+    ) -> Result<Page<Request>, StoreError> {
+        let mut condition = Condition::all();
+        match Scope::of(actor) {
+            Scope::Everything => {}
+            Scope::Nothing => {
+                return Ok(Page {
+                    items: vec![],
+                    next_cursor: None,
+                });
+            }
+            Scope::Team(team) => condition = condition.add(request::Column::TeamId.eq(team)),
+            Scope::RoutedTo(unit) => {
+                condition = condition.add(
+                    request::Column::Id.in_subquery(
+                        Query::select()
+                            .column(request_unit::Column::RequestId)
+                            .from(request_unit::Entity)
+                            .and_where(request_unit::Column::UnitId.eq(unit))
+                            .to_owned(),
+                    ),
+                )
+            }
+        }
+        fn strings<T: Copy>(values: &[T], f: fn(T) -> &'static str) -> Vec<&'static str> {
+            values.iter().map(|v| f(*v)).collect()
+        }
+        if !filter.statuses.is_empty() {
+            condition = condition
+                .add(request::Column::Status.is_in(strings(&filter.statuses, Status::as_str)));
+        }
+        if !filter.levels.is_empty() {
+            condition =
+                condition.add(request::Column::Level.is_in(strings(&filter.levels, Level::as_str)));
+        }
+        if !filter.kinds.is_empty() {
+            condition =
+                condition.add(request::Column::Kind.is_in(strings(&filter.kinds, Kind::as_str)));
+        }
+        if !filter.urgencies.is_empty() {
+            condition = condition
+                .add(request::Column::Urgency.is_in(strings(&filter.urgencies, Urgency::as_str)));
+        }
+        if !filter.categories.is_empty() {
+            condition = condition.add(request::Column::Category.is_in(filter.categories.clone()));
+        }
+        if let Some(unit) = filter.unit_id {
+            condition = condition.add(request::Column::UnitId.eq(unit));
+        }
+        if filter.mine {
+            condition = condition.add(request::Column::FiledBy.eq(actor.id));
+        }
+        if filter.assigned_to_me {
+            condition = condition.add(request::Column::AssigneeId.eq(actor.id));
+        }
+        if filter.overdue {
+            let at = now();
+            let open = [Status::New, Status::Acknowledged, Status::InProgress].map(Status::as_str);
+            condition = condition.add(request::Column::Status.is_in(open)).add(
+                Condition::any().add(request::Column::ResolveBy.lt(at)).add(
+                    Condition::all()
+                        .add(request::Column::Status.eq(Status::New.as_str()))
+                        .add(request::Column::AcknowledgeBy.lt(at)),
+                ),
+            );
+        }
+        if let Some(q) = &filter.q {
+            let escaped = q
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let pattern = format!("%{escaped}%");
+            let like = |column: request::Column| {
+                Expr::expr(Func::lower(Expr::col(column)))
+                    .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+            };
+            let mut any = Condition::any()
+                .add(like(request::Column::Title))
+                .add(like(request::Column::Description))
+                .add(like(request::Column::CustomerExpectation));
+            if let Some(number) = q
+                .trim()
+                .to_uppercase()
+                .strip_prefix("UP-")
+                .and_then(|n| n.parse::<i64>().ok())
+            {
+                any = any.add(request::Column::Number.eq(number));
+            }
+            condition = condition.add(any);
+        }
+        if let Some(after) = filter.filed_after {
+            condition = condition.add(request::Column::FiledAt.gte(after));
+        }
+        if let Some(before) = filter.filed_before {
+            condition = condition.add(request::Column::FiledAt.lt(before));
+        }
+        if let Some(cursor) = before {
+            condition = condition.add(request::Column::Id.lt(cursor));
+        }
+        let rows = request::Entity::find()
+            .filter(condition)
+            .order_by_desc(request::Column::Id)
+            .limit(limit + 1)
+            .all(&self.db)
+            .await
+            .context("Failed to list requests")?;
+        let items = rows
+            .into_iter()
+            .map(request_from_row)
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(Page::from_overfetch(items, limit, |r| r.id))
+    }
+
+    /// The timeline of a request the actor may see, oldest first.
+    pub async fn events_for(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        after: Option<Uuid>,
+        limit: u64,
+    ) -> Result<Page<Event>, StoreError> {
+        self.request_for(actor, id).await?;
+        let mut query = event::Entity::find()
+            .filter(event::Column::RequestId.eq(id))
+            .order_by_asc(event::Column::Id)
+            .limit(limit + 1);
+        if let Some(after) = after {
+            query = query.filter(event::Column::Id.gt(after));
+        }
+        let rows = query
+            .all(&self.db)
+            .await
+            .context("Failed to load a timeline")?;
+        let items = rows
+            .into_iter()
+            .map(event_from_row)
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(Page::from_overfetch(items, limit, |e| e.id))
+    }
+
+    /// One event of a request the actor may see.
+    pub async fn event_for(
+        &self,
+        actor: &Actor,
+        request_id: Uuid,
+        event_id: Uuid,
+    ) -> Result<Event, StoreError> {
+        self.request_for(actor, request_id).await?;
+        let row = event::Entity::find_by_id(event_id)
+            .filter(event::Column::RequestId.eq(request_id))
+            .one(&self.db)
+            .await
+            .context("Failed to load an event")?
+            .ok_or(StoreError::NotFound)?;
+        Ok(event_from_row(row)?)
+    }
+
+    /// The request behind a customer's tracking code, with its public history.
+    pub async fn tracked(&self, code: &str) -> Result<TrackedRequest, StoreError> {
+        let row = request::Entity::find()
+            .filter(request::Column::TrackingCode.eq(code))
+            .one(&self.db)
+            .await
+            .context("Failed to look up a tracking code")?
+            .ok_or(StoreError::NotFound)?;
+        let request = request_from_row(row)?;
+        let events = event::Entity::find()
+            .filter(event::Column::RequestId.eq(request.id))
+            .filter(event::Column::ToStatus.is_not_null())
+            .order_by_asc(event::Column::Id)
+            .all(&self.db)
+            .await
+            .context("Failed to load a public history")?;
+        let mut history: Vec<(Status, DateTime<Utc>)> = Vec::new();
+        for row in events {
+            let Some(status) = parse_opt::<Status>("status", row.to_status.as_deref())? else {
+                continue;
+            };
+            // Only changes of status are public: not comments, not routing
+            // between units (a routed request is `new` again, which the
+            // customer sees as "in progress" having restarted).
+            if history.last().map(|(last, _)| *last) != Some(status) {
+                history.push((status, row.at));
+            }
+        }
+        Ok(TrackedRequest { request, history })
+    }
+}
