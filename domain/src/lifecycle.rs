@@ -144,7 +144,7 @@ pub struct Outcome {
     pub event: NewEvent,
     /// Set when a follow-up is recorded.
     pub follow_up: Option<FollowUpInput>,
-    /// Set when the request reaches a unit it was not routed to before.
+    /// Set when the request is routed: the unit it reaches.
     pub routed_to: Option<Uuid>,
 }
 
@@ -295,6 +295,18 @@ pub fn decide(
 ) -> Result<Outcome, Refusal> {
     if !Scope::of(actor).admits(request.team_id, routed_units) {
         return Err(Refusal::NotFound);
+    }
+    let acts_on_open_request = matches!(
+        command,
+        Command::Acknowledge { .. }
+            | Command::Start { .. }
+            | Command::Route { .. }
+            | Command::Resolve { .. }
+            | Command::Decline { .. }
+    );
+    if acts_on_open_request && !request.status.is_open() {
+        // Answered requests sit with nobody: say why, not who.
+        return Err(Refusal::InvalidTransition(NOT_OPEN));
     }
     let mut next = request.clone();
     next.version = request.version + 1;
