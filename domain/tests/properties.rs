@@ -333,6 +333,7 @@ proptest! {
                 }
                 Cmd::Reopen => {
                     prop_assert_eq!(t.outcome.request.level, reopens_at(t.before.resolved_level));
+                    prop_assert_eq!(t.outcome.request.unit_id, t.before.resolved_unit_id.unwrap_or(t.before.team_id));
                     prop_assert!(to <= deepest, "reopened deeper than it ever was");
                 }
                 _ => prop_assert!(to <= from, "{:?} took it from {:?} down to {:?}", t.cmd, t.before.level, t.outcome.request.level),
@@ -438,7 +439,8 @@ proptest! {
     /// (f) The shape of every reachable state: open requests sit with a
     /// holder (never at the front line), answered ones are back with their
     /// team, and a request held below the managers is held by a unit it was
-    /// routed to.
+    /// routed to. An answer is on record exactly while the request is not
+    /// open: a reopen clears the answer that did not satisfy the customer.
     #[test]
     fn every_reachable_state_is_well_formed((start, steps) in history_strategy()) {
         let history = play(&start, &steps);
@@ -450,10 +452,64 @@ proptest! {
                 Level::Frontline | Level::Manager => prop_assert_eq!(request.unit_id, request.team_id),
                 Level::Service | Level::Leadership => prop_assert!(routed.contains(&request.unit_id)),
             }
-            if !open {
-                prop_assert!(request.resolved_level.is_some() && request.resolved_unit_id.is_some());
+            let answer_on_record = [
+                request.resolved_level.is_some(),
+                request.resolved_unit_id.is_some(),
+                request.resolution_note.is_some(),
+                request.resolved_at.is_some(),
+            ];
+            prop_assert_eq!(answer_on_record, [!open; 4], "{:?} with {:?}", request.status, answer_on_record);
+        }
+        for t in history.transitions.iter().filter(|t| t.cmd == Cmd::Reopen) {
+            let after = &t.outcome.request;
+            prop_assert_eq!(
+                (after.resolved_level, after.resolved_unit_id, after.resolution_note.as_deref(), after.resolved_at),
+                (None, None, None, None)
+            );
+        }
+    }
+
+    /// (g) A request that is no longer open (resolved, declined or closed) is
+    /// worked by nobody: acknowledging, starting, routing, resolving or
+    /// declining it is an invalid transition for everyone who sees it, and
+    /// stays `NotFound` for everyone who does not.
+    #[test]
+    fn a_request_no_longer_open_is_worked_by_nobody((start, steps) in history_strategy()) {
+        let history = play(&start, &steps);
+        let work = [Cmd::Acknowledge, Cmd::Start, Cmd::Resolve, Cmd::Decline]
+            .into_iter()
+            .chain((0..TARGETS.len()).map(Cmd::Route));
+
+        let work: Vec<Cmd> = work.collect();
+        for (request, routed) in &history.states {
+            if !matches!(request.status, Status::Resolved | Status::Declined | Status::Closed) {
+                continue;
+            }
+            for actor in &cast() {
+                for &cmd in &work {
+                    let result = decide(request, routed, actor, command(cmd), request.updated_at);
+                    if sees(actor, request, routed) {
+                        prop_assert!(
+                            matches!(result, Err(Refusal::InvalidTransition(_))),
+                            "{:?} × {:?} × {:?}: {:?}", request.status, actor.role, cmd, result
+                        );
+                    } else {
+                        prop_assert_eq!(result, Err(Refusal::NotFound));
+                    }
+                }
             }
         }
+    }
+}
+
+/// Who sees a request (written here, not `Scope`): the filer's team, the
+/// services and leadership it was routed to, and every leader; never admins.
+fn sees(actor: &Actor, request: &Request, routed: &[Uuid]) -> bool {
+    match actor.role {
+        Role::Frontline | Role::Manager => actor.unit_id == Some(request.team_id),
+        Role::Service => actor.unit_id.is_some_and(|unit| routed.contains(&unit)),
+        Role::Leader => true,
+        Role::Admin => false,
     }
 }
 

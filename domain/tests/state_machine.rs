@@ -357,6 +357,9 @@ enum Authority {
 }
 
 const OPEN: &[Status] = &[Status::New, Status::Acknowledged, Status::InProgress];
+/// An answered or closed request sits with nobody: working it is refused as
+/// an invalid transition to anyone who sees it, before any authority check.
+const NO_LONGER_OPEN: &[Status] = &[Status::Resolved, Status::Declined, Status::Closed];
 const NEW_OR_ACKED: &[Status] = &[Status::New, Status::Acknowledged];
 const ANSWERED: &[Status] = &[Status::Resolved, Status::Declined];
 
@@ -375,6 +378,21 @@ const RULES: [(Cmd, Authority, &[Status], EventType); 10] = [
     (Cmd::Comment,           Authority::Viewer,    Status::ALL,      EventType::Comment),
 ];
 
+/// Whether each command works an open request (and so is refused on one that
+/// is no longer open, whoever asks), or records something on any request.
+const WORKS_AN_OPEN_REQUEST: [(Cmd, bool); 10] = [
+    (Cmd::Acknowledge, true),
+    (Cmd::RouteToService, true),
+    (Cmd::RouteToLeadership, true),
+    (Cmd::RouteToTeam, true),
+    (Cmd::Start, true),
+    (Cmd::Resolve, true),
+    (Cmd::Decline, true),
+    (Cmd::FollowUpClose, false),
+    (Cmd::FollowUpReopen, false),
+    (Cmd::Comment, false),
+];
+
 fn lookup<K: PartialEq + std::fmt::Debug, V: Copy>(table: &[(K, V)], key: K) -> V {
     table
         .iter()
@@ -384,11 +402,15 @@ fn lookup<K: PartialEq + std::fmt::Debug, V: Copy>(table: &[(K, V)], key: K) -> 
 }
 
 /// The oracle: what `who` doing `cmd` to a request at `place` must give.
-/// Checks, in order: visibility (NotFound), authority (Forbidden), status and
+/// Checks, in order: visibility (NotFound), working a request that is no
+/// longer open (InvalidTransition), authority (Forbidden), status and
 /// direction (InvalidTransition).
 fn expected(place: &Placement, who: Who, cmd: Cmd) -> Answer {
     if !lookup(&SEES, who) {
         return Answer::NotFound;
+    }
+    if lookup(&WORKS_AN_OPEN_REQUEST, cmd) && NO_LONGER_OPEN.contains(&place.status) {
+        return Answer::InvalidTransition;
     }
     let (_, authority, valid_from, event) = *RULES.iter().find(|rule| rule.0 == cmd).unwrap();
     let is_holder = lookup(&HOLDER, place.level) == Some(who);
@@ -465,11 +487,14 @@ fn expected(place: &Placement, who: Who, cmd: Cmd) -> Answer {
         },
         Cmd::FollowUpReopen => {
             let (answered_at, by) = place.answered.unwrap();
-            // The last answer is kept on record while it is worked again.
+            // Back to whoever answered; the answer did not satisfy the
+            // customer, so it is no longer the answer.
             After {
                 status: Status::InProgress,
                 level: lookup(&REOPENS_AT, answered_at),
                 unit: by,
+                resolved_level: None,
+                resolved_unit: None,
                 ..same
             }
         }
@@ -672,6 +697,10 @@ fn bookkeeping_problems(
                 after.arrived_at == now(),
                 "arrived_at = now after reopening",
             );
+            check(
+                after.resolution_note.is_none() && after.resolved_at.is_none(),
+                "the unsatisfying answer's note and time are cleared",
+            );
         }
         Cmd::Comment => {
             check(
@@ -870,6 +899,26 @@ fn requests_of_other_teams_do_not_exist_for_them_and_admins_see_nothing() {
 }
 
 #[test]
+fn an_answered_or_closed_request_can_no_longer_be_worked_even_by_who_answered_it() {
+    for status in [Status::Resolved, Status::Declined, Status::Closed] {
+        let place = at(status, "answered by leadership after a service");
+        for who in [Who::Leader, Who::MemberOfPastService, Who::ManagerOfTeam] {
+            for cmd in [Cmd::Acknowledge, Cmd::Start, Cmd::Resolve, Cmd::Decline] {
+                let result = run(&place, who, cmd);
+
+                assert!(
+                    matches!(result, Err(Refusal::InvalidTransition(_))),
+                    "{status} × {who:?} × {cmd:?}: {result:?}"
+                );
+            }
+        }
+        // Outsiders are still told it does not exist.
+        let outsider = run(&place, Who::MemberOfUnrelatedService, Cmd::Resolve);
+        assert_eq!(outsider, Err(Refusal::NotFound), "{status}");
+    }
+}
+
+#[test]
 fn reopening_a_front_line_resolution_sends_it_to_the_managers() {
     let place = at(Status::Resolved, "answered at the front line");
 
@@ -881,6 +930,16 @@ fn reopening_a_front_line_resolution_sends_it_to_the_managers() {
         (Level::Manager, TEAM)
     );
     assert_eq!(outcome.event.kind, EventType::Reopened);
+    assert_eq!(
+        (
+            outcome.request.resolved_level,
+            outcome.request.resolved_unit_id,
+            outcome.request.resolution_note,
+            outcome.request.resolved_at,
+        ),
+        (None, None, None, None),
+        "the answer that did not satisfy is no longer the answer"
+    );
 }
 
 #[test]
@@ -894,6 +953,13 @@ fn reopening_a_service_answer_sends_it_back_to_that_service() {
         (Level::Service, SERVICE)
     );
     assert_eq!(outcome.request.status, Status::InProgress);
+    assert_eq!(
+        (
+            outcome.request.resolved_level,
+            outcome.request.resolved_unit_id
+        ),
+        (None, None)
+    );
 }
 
 #[test]
@@ -1000,6 +1066,16 @@ fn a_whole_journey_down_the_pyramid_and_back_up() {
         assert_eq!(outcome.request.version, request.version + 1, "step {i}");
         if let Some(unit) = outcome.routed_to {
             routed.push(unit);
+        }
+        if event == EventType::Reopened {
+            assert_eq!(
+                (
+                    outcome.request.resolved_level,
+                    outcome.request.resolution_note.as_deref()
+                ),
+                (None, None),
+                "step {i}: reopening clears the answer"
+            );
         }
         request = outcome.request;
     }
