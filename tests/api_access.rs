@@ -1,0 +1,3 @@
+//! stub
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+mod common;
