@@ -370,7 +370,7 @@ async fn file_at_stage(
 ) -> anyhow::Result<()> {
     let field =
         |e: upturn_domain::values::FieldError| anyhow::anyhow!("{}: {}", e.field, e.message);
-    let with_customer = n % 2 == 0;
+    let with_customer = n.is_multiple_of(2);
     let input = NewRequest {
         kind: *kind,
         category: Category::parse("category", category, categories).map_err(field)?,

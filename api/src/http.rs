@@ -120,12 +120,14 @@ pub fn stored(
     fingerprint: &str,
     status: u16,
     location: Option<String>,
+    version: Option<i64>,
     body: &impl Serialize,
 ) -> anyhow::Result<StoredResponse> {
     Ok(StoredResponse {
         fingerprint: fingerprint.to_owned(),
         status_code: status,
         location,
+        etag: version.map(|v| etag(v).1),
         body: serde_json::to_string(body)?,
     })
 }
@@ -174,6 +176,9 @@ fn replay(stored: StoredResponse, fingerprint: &str) -> Result<HttpResponse, Api
     if let Some(location) = stored.location {
         response.insert_header((header::LOCATION, location));
     }
+    if let Some(etag) = stored.etag {
+        response.insert_header((header::ETAG, etag));
+    }
     Ok(response.body(stored.body))
 }
 
@@ -217,17 +222,21 @@ where
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// How many items to return, 1 to 200 (default 50).
-    pub limit: Option<u64>,
+    #[param(value_type = Option<u64>)]
+    pub limit: Option<String>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
 impl PageParams {
     pub fn limit(&self) -> Result<u64, ApiError> {
-        match self.limit {
+        match self.limit.as_deref().map(str::parse::<u64>) {
             None => Ok(50),
-            Some(limit @ 1..=200) => Ok(limit),
-            Some(_) => Err(ApiError::field("limit", "must be between 1 and 200")),
+            Some(Ok(limit @ 1..=200)) => Ok(limit),
+            Some(_) => Err(ApiError::field(
+                "limit",
+                "must be a number between 1 and 200",
+            )),
         }
     }
 

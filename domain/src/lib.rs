@@ -7,6 +7,7 @@
 pub mod lifecycle;
 pub mod model;
 pub mod org;
+pub mod routing;
 pub mod sla;
 pub mod values;
 pub mod visibility;

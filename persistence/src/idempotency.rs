@@ -26,14 +26,18 @@ pub struct StoredResponse {
     pub fingerprint: String,
     pub status_code: u16,
     pub location: Option<String>,
+    pub etag: Option<String>,
     pub body: String,
 }
+
+/// Renders the answer of a create, from what was created.
+pub type Render<T> = Box<dyn FnOnce(&T) -> anyhow::Result<StoredResponse> + Send>;
 
 /// An idempotency key with the function that renders the answer of the
 /// create once it is made (inside the create's transaction).
 pub struct Idem<T> {
     pub key: IdemKey,
-    pub render: Box<dyn FnOnce(&T) -> anyhow::Result<StoredResponse> + Send>,
+    pub render: Render<T>,
 }
 
 impl Store {
@@ -51,6 +55,7 @@ impl Store {
             fingerprint: row.fingerprint,
             status_code: u16::try_from(row.status_code).unwrap_or(200),
             location: row.location,
+            etag: row.etag,
             body: row.body,
         }))
     }
@@ -72,6 +77,7 @@ pub(crate) async fn remember<T, C: ConnectionTrait>(
         fingerprint: Set(key.fingerprint),
         status_code: Set(i32::from(answer.status_code)),
         location: Set(answer.location),
+        etag: Set(answer.etag),
         body: Set(answer.body),
         created_at: Set(Utc::now()),
     };

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -145,8 +145,15 @@ fn request_from_row(row: request::Model) -> anyhow::Result<Request> {
     })
 }
 
+/// What `q` searches: the texts of a request, lower-cased here rather than
+/// by the database (SQLite's `lower()` only knows ASCII: "Écharpe").
+fn search_text(r: &Request) -> String {
+    format!("{}\n{}\n{}", r.title, r.description, r.customer_expectation).to_lowercase()
+}
+
 fn request_to_row(r: &Request) -> request::ActiveModel {
     request::ActiveModel {
+        search_text: Set(search_text(r)),
         id: Set(r.id),
         number: Set(r.number),
         kind: Set(r.kind.as_str().to_owned()),
@@ -335,7 +342,24 @@ impl Store {
         conn: &C,
         id: Uuid,
     ) -> Result<RequestRecord, StoreError> {
-        let row = request::Entity::find_by_id(id)
+        self.load_with(conn, id, false).await
+    }
+
+    /// Loads a request; with `lock` (inside a write transaction) the row is
+    /// locked on PostgreSQL until commit, so concurrent commands on one
+    /// request queue and each decides on the state the previous one left.
+    /// SQLite needs no lock: its writers are already serialised.
+    async fn load_with<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        id: Uuid,
+        lock: bool,
+    ) -> Result<RequestRecord, StoreError> {
+        let mut query = request::Entity::find_by_id(id);
+        if lock && self.backend() == crate::store::Backend::Postgres {
+            query = query.lock_exclusive();
+        }
+        let row = query
             .one(conn)
             .await
             .context("Failed to load a request")?
@@ -371,7 +395,7 @@ impl Store {
         let RequestRecord {
             request,
             routed_units,
-        } = self.load(&*tx, id).await?;
+        } = self.load_with(&*tx, id, true).await?;
         if !Scope::of(actor).admits(request.team_id, &routed_units) {
             return Err(StoreError::NotFound);
         }
@@ -505,15 +529,8 @@ impl Store {
                 .replace('\\', "\\\\")
                 .replace('%', "\\%")
                 .replace('_', "\\_");
-            let pattern = format!("%{escaped}%");
-            let like = |column: request::Column| {
-                Expr::expr(Func::lower(Expr::col(column)))
-                    .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
-            };
-            let mut any = Condition::any()
-                .add(like(request::Column::Title))
-                .add(like(request::Column::Description))
-                .add(like(request::Column::CustomerExpectation));
+            let pattern = sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\');
+            let mut any = Condition::any().add(request::Column::SearchText.like(pattern));
             if let Some(number) = q
                 .trim()
                 .to_uppercase()

@@ -44,7 +44,7 @@ macro_rules! on_both_backends {
 }
 
 /// Where a test's database lives, removed when the test ends.
-enum Scratch {
+pub enum Scratch {
     Dir(PathBuf),
     Database { admin_url: String, name: String },
 }
@@ -105,7 +105,7 @@ pub fn scratch_dir() -> PathBuf {
 }
 
 /// A fresh database for one test: its URL and what removes it afterwards.
-async fn fresh_database(backend: Backend) -> (String, Scratch) {
+pub async fn fresh_database(backend: Backend) -> (String, Scratch) {
     match backend {
         Backend::Sqlite => {
             let dir = scratch_dir();

@@ -165,6 +165,7 @@ pub async fn create_member(
                         &fingerprint,
                         201,
                         Some(location(m.id)),
+                        Some(m.version),
                         &MemberResponse::from(m),
                     )
                 }),

@@ -152,6 +152,7 @@ pub async fn create_unit(
                         &fingerprint,
                         201,
                         Some(location(u.id)),
+                        Some(u.version),
                         &UnitResponse::from(u),
                     )
                 }),

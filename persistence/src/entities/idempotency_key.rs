@@ -12,6 +12,7 @@ pub struct Model {
     pub fingerprint: String,
     pub status_code: i32,
     pub location: Option<String>,
+    pub etag: Option<String>,
     pub body: String,
     pub created_at: DateTimeUtc,
 }

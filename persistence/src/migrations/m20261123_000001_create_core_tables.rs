@@ -79,6 +79,7 @@ enum Requests {
     ResolvedAt,
     ClosedAt,
     UpdatedAt,
+    SearchText,
 }
 
 #[derive(DeriveIden)]
@@ -128,6 +129,7 @@ enum IdempotencyKeys {
     Fingerprint,
     StatusCode,
     Location,
+    Etag,
     Body,
     CreatedAt,
 }
@@ -226,6 +228,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(Requests::ResolvedAt))
                     .col(timestamp_with_time_zone_null(Requests::ClosedAt))
                     .col(timestamp_with_time_zone(Requests::UpdatedAt))
+                    .col(text(Requests::SearchText))
                     .foreign_key(
                         ForeignKey::create()
                             .from(Requests::Table, Requests::UnitId)
@@ -350,6 +353,7 @@ impl MigrationTrait for Migration {
                     .col(string(IdempotencyKeys::Fingerprint))
                     .col(integer(IdempotencyKeys::StatusCode))
                     .col(text_null(IdempotencyKeys::Location))
+                    .col(string_null(IdempotencyKeys::Etag))
                     .col(text(IdempotencyKeys::Body))
                     .col(timestamp_with_time_zone(IdempotencyKeys::CreatedAt))
                     .primary_key(

@@ -66,6 +66,7 @@ pub async fn comment(
                         &fingerprint,
                         201,
                         Some(location(id, event.id)),
+                        None,
                         &EventResponse::from(event),
                     )
                 }),

@@ -182,6 +182,7 @@ pub async fn file(
                         &fingerprint,
                         201,
                         Some(location(r.id)),
+                        Some(r.version),
                         &RequestResponse::from(r),
                     )
                 }),

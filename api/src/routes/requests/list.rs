@@ -26,10 +26,13 @@ pub struct ListParams {
     pub kind: Option<String>,
     pub urgency: Option<String>,
     /// Only requests I filed.
-    pub mine: Option<bool>,
-    pub assigned_to_me: Option<bool>,
+    #[param(value_type = Option<bool>)]
+    pub mine: Option<String>,
+    #[param(value_type = Option<bool>)]
+    pub assigned_to_me: Option<String>,
     /// Only open requests past a deadline.
-    pub overdue: Option<bool>,
+    #[param(value_type = Option<bool>)]
+    pub overdue: Option<String>,
     /// Words in the title, description or expectation, or a reference `UP-000123`.
     pub q: Option<String>,
     /// RFC 3339; inclusive.
@@ -55,6 +58,14 @@ fn list<T: std::str::FromStr<Err = upturn_domain::model::UnknownValue>>(
                 .collect()
         })
         .unwrap_or_else(|| Ok(vec![]))
+}
+
+fn flag(field: &str, raw: &Option<String>) -> Result<bool, FieldError> {
+    match raw.as_deref() {
+        None | Some("false") | Some("0") => Ok(false),
+        Some("true") | Some("1") => Ok(true),
+        Some(_) => Err(FieldError::new(field, "must be true or false")),
+    }
 }
 
 fn time(field: &str, raw: &Option<String>) -> Result<Option<DateTime<Utc>>, FieldError> {
@@ -103,9 +114,11 @@ impl ListParams {
             urgencies: errors
                 .take(list("urgency", &self.urgency))
                 .unwrap_or_default(),
-            mine: self.mine.unwrap_or(false),
-            assigned_to_me: self.assigned_to_me.unwrap_or(false),
-            overdue: self.overdue.unwrap_or(false),
+            mine: errors.take(flag("mine", &self.mine)).unwrap_or(false),
+            assigned_to_me: errors
+                .take(flag("assigned_to_me", &self.assigned_to_me))
+                .unwrap_or(false),
+            overdue: errors.take(flag("overdue", &self.overdue)).unwrap_or(false),
             q: self
                 .q
                 .as_deref()
