@@ -128,6 +128,42 @@ impl Limiter {
     }
 }
 
+/// Members recently loaded by the `Authenticated` extractor, so a burst of
+/// calls by one member reads the database once. Entries live a few
+/// seconds; a change made through this process forgets its entry at once
+/// (another replica sees a deactivation within the TTL).
+#[derive(Default)]
+pub struct MemberCache(
+    std::sync::Mutex<std::collections::HashMap<Uuid, (std::time::Instant, Member)>>,
+);
+
+impl MemberCache {
+    const TTL: std::time::Duration = std::time::Duration::from_secs(5);
+    const MAX_ENTRIES: usize = 10_000;
+
+    fn get(&self, id: Uuid) -> Option<Member> {
+        let map = self.0.lock().ok()?;
+        map.get(&id)
+            .filter(|(at, _)| at.elapsed() < Self::TTL)
+            .map(|(_, member)| member.clone())
+    }
+
+    fn put(&self, member: Member) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= Self::MAX_ENTRIES {
+                map.retain(|_, (at, _)| at.elapsed() < Self::TTL);
+            }
+            map.insert(member.id, (std::time::Instant::now(), member));
+        }
+    }
+
+    pub fn forget(&self, id: Uuid) {
+        if let Ok(mut map) = self.0.lock() {
+            map.remove(&id);
+        }
+    }
+}
+
 /// The member behind a valid bearer token. Deactivated members are
 /// refused even with a token that has not expired yet.
 pub struct Authenticated(pub Member);
@@ -175,8 +211,14 @@ impl FromRequest for Authenticated {
             let member_id = token
                 .and_then(|t| state.tokens.verify(&t))
                 .ok_or(ApiError::Unauthenticated)?;
+            if let Some(member) = state.members.get(member_id) {
+                return Ok(Authenticated(member));
+            }
             match state.store.member(member_id).await {
-                Ok(member) if member.active => Ok(Authenticated(member)),
+                Ok(member) if member.active => {
+                    state.members.put(member.clone());
+                    Ok(Authenticated(member))
+                }
                 Ok(_) | Err(upturn_persistence::StoreError::NotFound) => {
                     Err(ApiError::Unauthenticated)
                 }

@@ -62,7 +62,8 @@ pub struct Settings {
     pub login_attempts_per_minute: u32,
     /// Public tracking-page lookups allowed per minute from one address.
     pub track_lookups_per_minute: u32,
-    /// Seconds between SQLite WAL checkpoints.
+    /// Seconds between full SQLite WAL checkpoints that truncate the log
+    /// (SQLite also checkpoints every 1,000 pages on its own).
     pub wal_checkpoint_seconds: u64,
 }
 

@@ -28,6 +28,7 @@ pub struct AppState {
     pub login_limiter: Limiter,
     pub track_limiter: Limiter,
     pub prometheus: PrometheusHandle,
+    pub members: crate::auth::MemberCache,
 }
 
 /// A bound, not yet running, server.
@@ -122,6 +123,7 @@ impl Application {
             login_limiter: Limiter::per_minute(settings.login_attempts_per_minute),
             track_limiter: Limiter::per_minute(settings.track_lookups_per_minute),
             prometheus: crate::prom::recorder()?,
+            members: crate::auth::MemberCache::default(),
         });
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("Failed to bind {}", settings.bind))?;
@@ -169,15 +171,24 @@ impl Application {
 /// rate-limiter keys that are back to a full quota.
 fn spawn_chores(state: Arc<AppState>, checkpoint_seconds: u64) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(checkpoint_seconds.max(1)));
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut seconds: u64 = 0;
         loop {
             tick.tick().await;
-            if let Err(error) = state.store.checkpoint().await {
+            seconds += 1;
+            if seconds.is_multiple_of(60) {
+                state.login_limiter.shrink();
+                state.track_limiter.shrink();
+            }
+            let checkpoint = if seconds.is_multiple_of(checkpoint_seconds.max(1)) {
+                state.store.checkpoint().await
+            } else {
+                Ok(())
+            };
+            if let Err(error) = checkpoint {
                 tracing::warn!(error = %error, "WAL checkpoint failed");
             }
-            state.login_limiter.shrink();
-            state.track_limiter.shrink();
         }
     });
 }

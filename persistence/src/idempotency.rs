@@ -31,7 +31,7 @@ pub struct StoredResponse {
 }
 
 /// Renders the answer of a create, from what was created.
-pub type Render<T> = Box<dyn FnOnce(&T) -> anyhow::Result<StoredResponse> + Send>;
+pub type Render<T> = Box<dyn Fn(&T) -> anyhow::Result<StoredResponse> + Send + Sync>;
 
 /// An idempotency key with the function that renders the answer of the
 /// create once it is made (inside the create's transaction).
@@ -61,32 +61,45 @@ impl Store {
     }
 }
 
+/// The row that remembers the answer of a create.
+pub(crate) fn idempotency_row<T>(
+    idem: &Idem<T>,
+    created: &T,
+) -> anyhow::Result<idempotency_key::ActiveModel> {
+    let answer = (idem.render)(created)?;
+    Ok(idempotency_key::ActiveModel {
+        member_id: Set(idem.key.member_id),
+        key: Set(idem.key.key.clone()),
+        fingerprint: Set(idem.key.fingerprint.clone()),
+        status_code: Set(i32::from(answer.status_code)),
+        location: Set(answer.location),
+        etag: Set(answer.etag),
+        body: Set(answer.body),
+        created_at: Set(Utc::now()),
+    })
+}
+
+/// Whether an insert of idempotency rows failed because a key is taken.
+pub(crate) fn key_taken(error: &sea_orm::DbErr) -> bool {
+    is_unique_violation(error, "")
+}
+
 /// Renders and stores the answer of a create, inside its transaction.
 pub(crate) async fn remember<T, C: ConnectionTrait>(
     txn: &C,
     idem: Option<Idem<T>>,
     created: &T,
 ) -> Result<(), StoreError> {
-    let Some(Idem { key, render }) = idem else {
+    let Some(idem) = idem else {
         return Ok(());
     };
-    let answer = render(created)?;
-    let row = idempotency_key::ActiveModel {
-        member_id: Set(key.member_id),
-        key: Set(key.key),
-        fingerprint: Set(key.fingerprint),
-        status_code: Set(i32::from(answer.status_code)),
-        location: Set(answer.location),
-        etag: Set(answer.etag),
-        body: Set(answer.body),
-        created_at: Set(Utc::now()),
-    };
+    let row = idempotency_row(&idem, created)?;
     match idempotency_key::Entity::insert(row)
         .exec_without_returning(txn)
         .await
     {
         Ok(_) => Ok(()),
-        Err(error) if is_unique_violation(&error, "") => Err(StoreError::IdempotencyRace),
+        Err(error) if key_taken(&error) => Err(StoreError::IdempotencyRace),
         Err(error) => Err(anyhow::Error::new(error)
             .context("Failed to store an idempotency key")
             .into()),

@@ -5,6 +5,7 @@
 
 mod entities;
 mod error;
+mod filing;
 pub mod idempotency;
 pub mod migrations;
 mod org;

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -14,7 +14,7 @@ use upturn_domain::values::tracking_code;
 use upturn_domain::{Actor, Command, Scope};
 use uuid::Uuid;
 
-use crate::entities::{counter, event, follow_up, request, request_unit, sla_policy};
+use crate::entities::{event, follow_up, request, request_unit, sla_policy};
 use crate::error::{StoreError, is_unique_violation};
 use crate::idempotency::{Idem, remember};
 use crate::org::check_version;
@@ -151,7 +151,7 @@ fn search_text(r: &Request) -> String {
     format!("{}\n{}\n{}", r.title, r.description, r.customer_expectation).to_lowercase()
 }
 
-fn request_to_row(r: &Request) -> request::ActiveModel {
+pub(crate) fn request_to_row(r: &Request) -> request::ActiveModel {
     request::ActiveModel {
         search_text: Set(search_text(r)),
         id: Set(r.id),
@@ -210,13 +210,10 @@ fn event_from_row(row: event::Model) -> anyhow::Result<Event> {
     })
 }
 
-async fn insert_event<C: ConnectionTrait>(
-    conn: &C,
-    request_id: Uuid,
-    new: &NewEvent,
-) -> anyhow::Result<Event> {
+/// The row of a new event, with its fresh id.
+pub(crate) fn event_row(request_id: Uuid, new: &NewEvent) -> (Uuid, event::ActiveModel) {
     let id = Uuid::now_v7();
-    event::Entity::insert(event::ActiveModel {
+    let row = event::ActiveModel {
         id: Set(id),
         request_id: Set(request_id),
         kind: Set(new.kind.as_str().to_owned()),
@@ -228,10 +225,20 @@ async fn insert_event<C: ConnectionTrait>(
         note: Set(new.note.clone()),
         internal: Set(new.internal),
         at: Set(new.at),
-    })
-    .exec_without_returning(conn)
-    .await
-    .context("Failed to insert an event")?;
+    };
+    (id, row)
+}
+
+async fn insert_event<C: ConnectionTrait>(
+    conn: &C,
+    request_id: Uuid,
+    new: &NewEvent,
+) -> anyhow::Result<Event> {
+    let (id, row) = event_row(request_id, new);
+    event::Entity::insert(row)
+        .exec_without_returning(conn)
+        .await
+        .context("Failed to insert an event")?;
     Ok(Event {
         id,
         request_id,
@@ -250,26 +257,99 @@ fn random_bytes() -> [u8; 8] {
 }
 
 impl Store {
-    /// The SLA policy in force for an urgency.
+    /// The SLA policy in force for an urgency (cached for a few seconds:
+    /// it is read on every filing and changes rarely).
     pub async fn sla_policy(&self, urgency: Urgency) -> Result<SlaPolicy, StoreError> {
-        let row = sla_policy::Entity::find_by_id(urgency.as_str().to_owned())
-            .one(&self.db)
+        if let Some(policy) = self.policies.get(urgency) {
+            return Ok(policy);
+        }
+        let rows = sla_policy::Entity::find()
+            .all(&self.db)
             .await
-            .context("Failed to load an SLA policy")?;
-        Ok(match row {
-            Some(row) => SlaPolicy {
-                urgency,
-                acknowledge_within_seconds: row.acknowledge_within_seconds,
-                resolve_within_seconds: row.resolve_within_seconds,
-            },
-            None => SlaPolicy::default_for(urgency),
-        })
+            .context("Failed to load the SLA policies")?;
+        let mut policies: Vec<SlaPolicy> = Urgency::ALL
+            .iter()
+            .map(|u| SlaPolicy::default_for(*u))
+            .collect();
+        for row in rows {
+            let urgency: Urgency = parse("urgency", &row.urgency)?;
+            if let Some(policy) = policies.iter_mut().find(|p| p.urgency == urgency) {
+                policy.acknowledge_within_seconds = row.acknowledge_within_seconds;
+                policy.resolve_within_seconds = row.resolve_within_seconds;
+            }
+        }
+        self.policies.put(policies.clone());
+        Ok(policies
+            .into_iter()
+            .find(|p| p.urgency == urgency)
+            .unwrap_or_else(|| SlaPolicy::default_for(urgency)))
     }
 
-    /// Files a request: numbers it, gives it deadlines and (with the
-    /// customer's consent) a tracking code, and writes its `filed` event.
-    #[tracing::instrument(skip_all, fields(actor = %actor.id))]
-    pub async fn file_request(
+    /// The next request number: a sequence on PostgreSQL (no lock held
+    /// until commit), a counter under the writer lock on SQLite, started from
+    /// the highest number stored. A rolled-back filing leaves a gap.
+    pub(crate) async fn next_request_number<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+    ) -> anyhow::Result<i64> {
+        self.next_request_numbers(conn, 1)
+            .await?
+            .pop()
+            .context("No request number")
+    }
+
+    /// `count` request numbers in one round trip.
+    pub(crate) async fn next_request_numbers<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        count: usize,
+    ) -> anyhow::Result<Vec<i64>> {
+        let count = i64::try_from(count).context("Too many numbers")?;
+        if self.backend() == crate::store::Backend::Postgres {
+            let rows = conn
+                .query_all_raw(sea_orm::Statement::from_sql_and_values(
+                    sea_orm::DatabaseBackend::Postgres,
+                    "SELECT nextval('request_number') AS n FROM generate_series(1, $1)",
+                    [count.into()],
+                ))
+                .await
+                .context("Failed to number requests")?;
+            return rows
+                .iter()
+                .map(|row| {
+                    row.try_get::<i64>("", "n")
+                        .context("Failed to read a request number")
+                })
+                .collect();
+        }
+        let cached = *self
+            .last_number
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?;
+        let last = match cached {
+            Some(last) => last,
+            None => conn
+                .query_one_raw(sea_orm::Statement::from_string(
+                    sea_orm::DatabaseBackend::Sqlite,
+                    "SELECT COALESCE(MAX(number), 0) AS n FROM requests",
+                ))
+                .await
+                .context("Failed to number a request")?
+                .context("No request number")?
+                .try_get::<i64>("", "n")
+                .context("Failed to read the request number")?,
+        };
+        *self
+            .last_number
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))? = Some(last + count);
+        Ok((last + 1..=last + count).collect())
+    }
+
+    /// Files one request in a transaction of its own: numbers it, gives it
+    /// deadlines and (with the customer's consent) a tracking code, and
+    /// writes its `filed` event. See `filing.rs` for the batched path.
+    pub(crate) async fn file_one(
         &self,
         actor: &Actor,
         input: NewRequest,
@@ -277,30 +357,9 @@ impl Store {
     ) -> Result<Request, StoreError> {
         let policy = self.sla_policy(input.urgency).await?;
         let tx = self.write().await?;
-        counter::Entity::update_many()
-            .col_expr(
-                counter::Column::Value,
-                Expr::col(counter::Column::Value).add(1),
-            )
-            .filter(counter::Column::Name.eq("request_number"))
-            .exec(&*tx)
-            .await
-            .context("Failed to number a request")?;
-        let number = counter::Entity::find_by_id("request_number".to_owned())
-            .one(&*tx)
-            .await
-            .context("Failed to read the request number")?
-            .map(|c| c.value)
-            .context("The request number counter is missing")?;
-        let filing = Filing {
-            id: Uuid::now_v7(),
-            number,
-            tracking_code: Some(tracking_code(random_bytes())),
-            policy,
-            now: now(),
-        };
-        let (request, event) =
-            upturn_domain::file(actor, input, filing).map_err(StoreError::Refused)?;
+        let number = self.next_request_number(&*tx).await?;
+        let (request, event) = upturn_domain::file(actor, input, self.filing(number, policy))
+            .map_err(StoreError::Refused)?;
         let inserted = request::Entity::insert(request_to_row(&request))
             .exec_without_returning(&*tx)
             .await;
@@ -311,6 +370,9 @@ impl Store {
                 return Err(anyhow::anyhow!("tracking code clash").into());
             }
             Err(error) => {
+                // Another process may have written to this SQLite file: read
+                // the highest number again next time.
+                self.forget_last_number();
                 return Err(anyhow::Error::new(error)
                     .context("Failed to insert a request")
                     .into());
@@ -320,6 +382,25 @@ impl Store {
         remember(&*tx, idem, &request).await?;
         tx.commit().await?;
         Ok(request)
+    }
+
+    /// The values filing takes from outside the domain.
+    pub(crate) fn filing(&self, number: i64, policy: SlaPolicy) -> Filing {
+        Filing {
+            id: Uuid::now_v7(),
+            number,
+            tracking_code: Some(tracking_code(random_bytes())),
+            policy,
+            now: now(),
+        }
+    }
+
+    /// Forgets the SQLite request number counted in memory, so the next
+    /// filing reads the highest stored number again.
+    pub(crate) fn forget_last_number(&self) {
+        if let Ok(mut last) = self.last_number.lock() {
+            *last = None;
+        }
     }
 
     async fn routed_units<C: ConnectionTrait>(

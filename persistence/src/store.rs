@@ -37,6 +37,41 @@ pub struct Store {
     /// IMMEDIATE` queues writers in the process instead of in SQLite's busy
     /// handler, which sleeps and turns load into timeouts.
     write_lock: Option<Arc<Mutex<()>>>,
+    pub(crate) policies: PolicyCache,
+    /// SQLite only: the last request number given, read from the database
+    /// on first use, then counted here under the writer lock (SQLite serves
+    /// one process).
+    pub(crate) last_number: Arc<std::sync::Mutex<Option<i64>>>,
+    /// The queue of the group-commit filing task (`filing.rs`).
+    pub(crate) filings: Option<crate::filing::Queue>,
+}
+
+/// The SLA policies, kept for a few seconds between reads.
+#[derive(Clone, Default)]
+pub(crate) struct PolicyCache(Arc<std::sync::RwLock<Option<CachedPolicies>>>);
+
+type CachedPolicies = (std::time::Instant, Vec<upturn_domain::sla::SlaPolicy>);
+
+impl PolicyCache {
+    const TTL: Duration = Duration::from_secs(5);
+
+    pub(crate) fn get(
+        &self,
+        urgency: upturn_domain::model::Urgency,
+    ) -> Option<upturn_domain::sla::SlaPolicy> {
+        let guard = self.0.read().ok()?;
+        let (at, policies) = guard.as_ref()?;
+        if at.elapsed() > Self::TTL {
+            return None;
+        }
+        policies.iter().find(|p| p.urgency == urgency).copied()
+    }
+
+    pub(crate) fn put(&self, policies: Vec<upturn_domain::sla::SlaPolicy>) {
+        if let Ok(mut guard) = self.0.write() {
+            *guard = Some((std::time::Instant::now(), policies));
+        }
+    }
 }
 
 /// A write transaction; on SQLite it also holds the writer lock.
@@ -73,8 +108,14 @@ impl Store {
             anyhow::bail!("UPTURN_DATABASE_URL must start with sqlite: or postgres:");
         };
         let mut connect = ConnectOptions::new(options.url.clone());
+        // SQLite has one writer and a thread per connection: a few readers
+        // are plenty, more only add context switches.
+        let max_connections = match backend {
+            Backend::Sqlite => options.max_connections.clamp(1, 4),
+            Backend::Postgres => options.max_connections.max(1),
+        };
         connect
-            .max_connections(options.max_connections.max(1))
+            .max_connections(max_connections)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(10))
             .sqlx_logging(false);
@@ -97,9 +138,16 @@ impl Store {
             db,
             backend,
             write_lock: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
+            policies: PolicyCache::default(),
+            last_number: Arc::default(),
+            filings: None,
         };
         store.migrate().await?;
-        Ok(store)
+        let filings = crate::filing::start(store.clone());
+        Ok(Store {
+            filings: Some(filings),
+            ..store
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -144,8 +192,7 @@ impl Store {
     }
 
     /// Folds the SQLite write-ahead log back into the database file and
-    /// truncates it, so it stays bounded under sustained writes. A no-op on
-    /// PostgreSQL.
+    /// truncates it, holding writers off meanwhile. A no-op on PostgreSQL.
     pub async fn checkpoint(&self) -> anyhow::Result<()> {
         if let Some(lock) = &self.write_lock {
             let _writer = lock.lock().await;

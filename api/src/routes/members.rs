@@ -243,5 +243,6 @@ pub async fn update_member(
         .store
         .update_member(*id, patch, http::if_match(&request)?, input.version)
         .await?;
+    state.members.forget(member.id);
     Ok(ok(&member))
 }

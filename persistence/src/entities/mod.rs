@@ -1,7 +1,6 @@
 //! sea-orm entities: private to this crate, mapped to domain types in the
 //! repositories.
 
-pub mod counter;
 pub mod event;
 pub mod follow_up;
 pub mod idempotency_key;

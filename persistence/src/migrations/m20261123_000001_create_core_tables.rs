@@ -143,13 +143,6 @@ enum SlaPolicies {
     UpdatedAt,
 }
 
-#[derive(DeriveIden)]
-enum Counters {
-    Table,
-    Name,
-    Value,
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -393,30 +386,25 @@ impl MigrationTrait for Migration {
             ]);
         }
         manager.exec_stmt(policies).await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(Counters::Table)
-                    .col(string(Counters::Name).primary_key())
-                    .col(big_integer(Counters::Value))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .exec_stmt(
-                Query::insert()
-                    .into_table(Counters::Table)
-                    .columns([Counters::Name, Counters::Value])
-                    .values_panic(["request_number".into(), 0i64.into()])
-                    .to_owned(),
-            )
-            .await?;
+        if manager.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+            // Request numbers (UP-000123) on PostgreSQL; SQLite takes the
+            // highest number plus one under its single writer.
+            manager
+                .get_connection()
+                .execute_unprepared("CREATE SEQUENCE request_number START 1")
+                .await?;
+        }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if manager.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+            manager
+                .get_connection()
+                .execute_unprepared("DROP SEQUENCE IF EXISTS request_number")
+                .await?;
+        }
         for table in [
-            Counters::Table.into_iden(),
             SlaPolicies::Table.into_iden(),
             IdempotencyKeys::Table.into_iden(),
             FollowUps::Table.into_iden(),
