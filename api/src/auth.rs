@@ -55,7 +55,13 @@ struct Claims {
     role: String,
     iat: i64,
     exp: i64,
+    /// `stream` for stream tickets, which open the live stream and nothing else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
 }
+
+/// How long a stream ticket is valid.
+const TICKET_SECONDS: i64 = 60;
 
 /// Issues and checks bearer tokens.
 #[derive(Clone)]
@@ -89,19 +95,48 @@ impl Tokens {
             role: member.role.as_str().to_owned(),
             iat: now,
             exp: now + self.ttl_seconds,
+            scope: None,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .context("Failed to sign a token")
     }
 
+    /// A ticket that opens the member's live stream for the next minute.
+    pub fn issue_stream_ticket(&self, member: &Member) -> anyhow::Result<(String, i64)> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            sub: member.id,
+            role: member.role.as_str().to_owned(),
+            iat: now,
+            exp: now + TICKET_SECONDS,
+            scope: Some("stream".to_owned()),
+        };
+        let ticket = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .context("Failed to sign a stream ticket")?;
+        Ok((ticket, TICKET_SECONDS))
+    }
+
     /// The member id a valid, unexpired token names.
     pub fn verify(&self, token: &str) -> Option<Uuid> {
+        self.decode(token)
+            .filter(|c| c.scope.is_none())
+            .map(|c| c.sub)
+    }
+
+    fn decode(&self, token: &str) -> Option<Claims> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
         validation.set_required_spec_claims(&["exp", "sub"]);
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
             .ok()
-            .map(|data| data.claims.sub)
+            .map(|data| data.claims)
+    }
+
+    /// The member id a valid, unexpired stream ticket names.
+    pub fn verify_stream_ticket(&self, ticket: &str) -> Option<Uuid> {
+        self.decode(ticket)
+            .filter(|c| c.scope.as_deref() == Some("stream"))
+            .map(|c| c.sub)
     }
 }
 

@@ -62,6 +62,8 @@ pub struct Settings {
     pub login_attempts_per_minute: u32,
     /// Public tracking-page lookups allowed per minute from one address.
     pub track_lookups_per_minute: u32,
+    /// Seconds between SLA sweeps (passed deadlines flagged and told).
+    pub sla_sweep_seconds: u64,
     /// Seconds between full SQLite WAL checkpoints that truncate the log
     /// (SQLite also checkpoints every 1,000 pages on its own).
     pub wal_checkpoint_seconds: u64,
@@ -83,6 +85,7 @@ impl Default for Settings {
             login_attempts_per_minute: 10,
             track_lookups_per_minute: 60,
             wal_checkpoint_seconds: 30,
+            sla_sweep_seconds: 30,
         }
     }
 }

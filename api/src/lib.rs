@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod hub;
 pub mod prom;
 pub mod routes;
 pub mod startup;

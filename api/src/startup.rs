@@ -29,6 +29,9 @@ pub struct AppState {
     pub track_limiter: Limiter,
     pub prometheus: PrometheusHandle,
     pub members: crate::auth::MemberCache,
+    pub hub: Arc<crate::hub::Hub>,
+    /// Turns `true` when the server shuts down: live streams end.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 /// A bound, not yet running, server.
@@ -36,6 +39,8 @@ pub struct Application {
     port: u16,
     server: Server,
     store: Store,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    state: web::Data<AppState>,
 }
 
 /// Connects to the database (running migrations) as the settings say.
@@ -116,6 +121,9 @@ impl Application {
             }
         };
         let dummy_hash = hash_password(random_secret().expose().to_owned()).await?;
+        let (shutdown, shutdown_signal) = tokio::sync::watch::channel(false);
+        let hub = Arc::new(crate::hub::Hub::default());
+        crate::hub::spawn_feeds(Arc::clone(&hub), &store, &settings.database_url);
         let state = web::Data::new(AppState {
             store: store.clone(),
             tokens: Tokens::new(&secret, settings.jwt_ttl_seconds, dummy_hash),
@@ -124,12 +132,17 @@ impl Application {
             track_limiter: Limiter::per_minute(settings.track_lookups_per_minute),
             prometheus: crate::prom::recorder()?,
             members: crate::auth::MemberCache::default(),
+            hub,
+            shutdown: shutdown_signal,
         });
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("Failed to bind {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         spawn_chores(state.clone().into_inner(), settings.wal_checkpoint_seconds);
+        spawn_sweeper(state.clone().into_inner(), settings.sla_sweep_seconds);
+        let app_state = state.clone();
         let server = HttpServer::new(move || {
+            let state = app_state.clone();
             App::new()
                 .wrap(from_fn(crate::prom::record))
                 .wrap(from_fn(crate::error::problem_details))
@@ -149,7 +162,14 @@ impl Application {
             port,
             server,
             store,
+            shutdown,
+            state,
         })
+    }
+
+    /// The application's shared state (tests look at the live streams).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
     }
 
     pub fn port(&self) -> u16 {
@@ -160,11 +180,59 @@ impl Application {
         &self.store
     }
 
-    /// Serves until SIGINT/SIGTERM, then finishes the requests in flight.
+    /// Serves until SIGINT/SIGTERM, then ends the live streams and finishes
+    /// the requests in flight.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        let shutdown = self.shutdown;
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("Shutting down: ending live streams, finishing requests in flight");
+            let _ = shutdown.send(true);
+            handle.stop(true).await;
+        });
         self.server.await.context("The HTTP server failed")?;
         self.store.close().await
     }
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Flags passed SLA deadlines every `seconds`. Safe to run in every
+/// replica: each deadline is flagged exactly once (see the sweeper).
+fn spawn_sweeper(state: Arc<AppState>, seconds: u64) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(seconds.max(1)));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match state.store.sweep_sla(chrono::Utc::now()).await {
+                Ok(0) => {}
+                Ok(flagged) => tracing::info!(flagged, "SLA deadlines passed"),
+                Err(error) => tracing::warn!(error = %error, "SLA sweep failed"),
+            }
+        }
+    });
 }
 
 /// Periodic chores: checkpoint the SQLite WAL so it stays bounded; forget

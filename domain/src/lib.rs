@@ -6,6 +6,7 @@
 
 pub mod lifecycle;
 pub mod model;
+pub mod notify;
 pub mod org;
 pub mod routing;
 pub mod sla;

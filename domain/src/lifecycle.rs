@@ -57,7 +57,11 @@ pub struct Request {
     pub sla_resolve_seconds: i64,
     pub acknowledge_by: DateTime<Utc>,
     pub resolve_by: DateTime<Utc>,
-    pub sla_breached: bool,
+    /// When the acknowledge deadline of the current level was found passed
+    /// (cleared when the request arrives at a new level).
+    pub acknowledge_breached_at: Option<DateTime<Utc>>,
+    /// When the resolve deadline was found passed.
+    pub resolve_breached_at: Option<DateTime<Utc>>,
     /// Where it was resolved or declined, and by which unit.
     pub resolved_level: Option<Level>,
     pub resolved_unit_id: Option<Uuid>,
@@ -77,6 +81,87 @@ impl Request {
     pub fn reference(&self) -> String {
         crate::values::reference(self.number)
     }
+
+    /// Whether a deadline that applies now has passed (the acknowledge one
+    /// only while the current level has not acknowledged).
+    pub fn sla_breached(&self) -> bool {
+        (self.status == Status::New && self.acknowledge_breached_at.is_some())
+            || (self.status.is_open() && self.resolve_breached_at.is_some())
+    }
+
+    /// The deadline that comes next for an open request, if any.
+    pub fn next_deadline(&self) -> Option<(Deadline, DateTime<Utc>)> {
+        if !self.status.is_open() {
+            return None;
+        }
+        if self.status == Status::New && self.acknowledge_by < self.resolve_by {
+            Some((Deadline::Acknowledge, self.acknowledge_by))
+        } else {
+            Some((Deadline::Resolve, self.resolve_by))
+        }
+    }
+}
+
+/// The two SLA clocks of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deadline {
+    /// The level holding the request must acknowledge it.
+    Acknowledge,
+    /// The request must be resolved.
+    Resolve,
+}
+
+impl Deadline {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Deadline::Acknowledge => "acknowledge",
+            Deadline::Resolve => "resolve",
+        }
+    }
+}
+
+/// Flags a passed deadline: the request with the flag set and its version
+/// bumped, and one `sla_breached` event. `None` when the deadline does not
+/// apply, has not passed, or was already flagged: each deadline is flagged
+/// at most once.
+pub fn breach(request: &Request, deadline: Deadline, now: DateTime<Utc>) -> Option<Outcome> {
+    let (due, flagged) = match deadline {
+        Deadline::Acknowledge => (
+            request.status == Status::New && request.acknowledge_by <= now,
+            request.acknowledge_breached_at.is_some(),
+        ),
+        Deadline::Resolve => (
+            request.status.is_open() && request.resolve_by <= now,
+            request.resolve_breached_at.is_some(),
+        ),
+    };
+    if !due || flagged {
+        return None;
+    }
+    let mut next = request.clone();
+    next.version = request.version + 1;
+    next.updated_at = now;
+    match deadline {
+        Deadline::Acknowledge => next.acknowledge_breached_at = Some(now),
+        Deadline::Resolve => next.resolve_breached_at = Some(now),
+    }
+    let event = NewEvent {
+        kind: EventType::SlaBreached,
+        actor_id: None,
+        from_level: Some(request.level),
+        to_level: Some(request.level),
+        from_status: Some(request.status),
+        to_status: Some(request.status),
+        note: Some(format!("{} deadline passed", deadline.as_str())),
+        internal: false,
+        at: now,
+    };
+    Some(Outcome {
+        request: next,
+        event,
+        follow_up: None,
+        routed_to: None,
+    })
 }
 
 /// A timeline entry to append.
@@ -172,6 +257,9 @@ pub struct Filing {
     pub tracking_code: Option<String>,
     pub policy: SlaPolicy,
     pub now: DateTime<Utc>,
+    /// Leadership's rule to route it as soon as it is filed: the target and
+    /// the rule's name.
+    pub route: Option<(RouteTarget, String)>,
 }
 
 /// Files a request for a customer. Only front-line members and managers of a
@@ -224,7 +312,8 @@ pub fn file(
         sla_resolve_seconds: filing.policy.resolve_within_seconds,
         acknowledge_by: filing.policy.acknowledge_by(now),
         resolve_by: filing.policy.resolve_by(now),
-        sla_breached: false,
+        acknowledge_breached_at: None,
+        resolve_breached_at: None,
         resolved_level: None,
         resolved_unit_id: None,
         resolution_note: None,
@@ -247,6 +336,15 @@ pub fn file(
         internal: false,
         at: now,
     };
+    if let (Some((target, rule)), None) = (&filing.route, &input.resolved_on_the_spot) {
+        let level = Level::of_unit(target.kind);
+        if level.depth() > Level::Manager.depth() {
+            request.level = level;
+            request.unit_id = target.unit_id;
+            event.to_level = Some(level);
+            event.note = Some(format!("routed on filing by the rule \"{rule}\""));
+        }
+    }
     if let Some(note) = input.resolved_on_the_spot {
         let note = note.into_inner();
         request.status = Status::Resolved;
@@ -364,6 +462,8 @@ pub fn decide(
             next.assignee_id = None;
             next.arrived_at = now;
             next.acknowledge_by = now + chrono::Duration::seconds(request.sla_acknowledge_seconds);
+            // A new level, a new acknowledge deadline.
+            next.acknowledge_breached_at = None;
             routed_to = Some(to.unit_id);
             let kind = if target == Level::Leadership {
                 EventType::Escalated

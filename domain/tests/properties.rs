@@ -257,6 +257,7 @@ fn file_for(start: &Start) -> Request {
         tracking_code: None,
         policy: start.policy,
         now: start.filed_at,
+        route: None,
     };
     file(&cast()[start.filer], input, filing).unwrap().0
 }

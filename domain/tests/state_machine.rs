@@ -541,6 +541,7 @@ fn filing(policy: SlaPolicy, at: DateTime<Utc>) -> Filing {
         tracking_code: Some("K7QF-2M9X".to_owned()),
         policy,
         now: at,
+        route: None,
     }
 }
 

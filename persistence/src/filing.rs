@@ -14,11 +14,13 @@ use tokio::sync::{mpsc, oneshot};
 use upturn_domain::Actor;
 use upturn_domain::lifecycle::{NewRequest, Request};
 
-use crate::entities::{event, idempotency_key, request};
+use crate::entities::{event, idempotency_key, request, request_unit};
 use crate::error::StoreError;
 use crate::idempotency::{Idem, idempotency_row};
+use crate::inbox::{Notice, fan_out};
 use crate::requests::{event_row, request_to_row};
 use crate::store::Store;
+use sea_orm::ActiveValue::Set;
 
 /// Filings taken into one transaction at most.
 const MAX_BATCH: usize = 64;
@@ -124,12 +126,24 @@ impl Store {
         let mut events = Vec::new();
         let mut remembered = Vec::new();
         let numbers = self.next_request_numbers(&*tx, jobs.len()).await?;
+        let rules = self.routing_rules().await?;
+        let mut routed = Vec::new();
+        let mut notices = Vec::new();
         for (job, number) in jobs.iter().zip(numbers) {
             let policy = self.sla_policy(job.input.urgency).await?;
-            match upturn_domain::file(&job.actor, job.input.clone(), self.filing(number, policy)) {
+            let filing = self.filing(number, policy, &job.input, &rules);
+            match upturn_domain::file(&job.actor, job.input.clone(), filing) {
                 Ok((filed, event)) => {
                     requests.push(request_to_row(&filed));
-                    events.push(event_row(filed.id, &event).1);
+                    let (event_id, row) = event_row(filed.id, &event);
+                    events.push(row);
+                    notices.push((filed.id, event_id, event.kind, job.actor.id, event.at));
+                    if filed.unit_id != filed.team_id {
+                        routed.push(request_unit::ActiveModel {
+                            request_id: Set(filed.id),
+                            unit_id: Set(filed.unit_id),
+                        });
+                    }
                     if let Some(idem) = &job.idem {
                         remembered.push(idempotency_row(idem, &filed)?);
                     }
@@ -148,6 +162,25 @@ impl Store {
                 .await
                 .context("Failed to insert a batch of events")?;
         }
+        if !routed.is_empty() {
+            request_unit::Entity::insert_many(routed)
+                .exec_without_returning(&*tx)
+                .await
+                .context("Failed to record routings on filing")?;
+        }
+        let filed: Vec<&Request> = answers.iter().filter_map(|a| a.as_ref().ok()).collect();
+        let notices: Vec<Notice<'_>> = filed
+            .iter()
+            .zip(&notices)
+            .map(|(request, (_, event_id, kind, actor, at))| Notice {
+                request,
+                event_id: *event_id,
+                kind: *kind,
+                actor: Some(*actor),
+                at: *at,
+            })
+            .collect();
+        let told = fan_out(&*tx, self.backend(), &notices).await?;
         if !remembered.is_empty() {
             idempotency_key::Entity::insert_many(remembered)
                 .exec_without_returning(&*tx)
@@ -155,6 +188,7 @@ impl Store {
                 .context("Failed to store a batch of idempotency keys")?;
         }
         tx.commit().await?;
+        self.wake(told);
         Ok(answers)
     }
 }

@@ -7,13 +7,17 @@ mod entities;
 mod error;
 mod filing;
 pub mod idempotency;
+pub mod inbox;
 pub mod migrations;
 mod org;
 mod requests;
+mod rules;
 mod store;
+mod sweeper;
 
 pub use error::StoreError;
 pub use idempotency::{Idem, IdemKey, StoredResponse};
 pub use org::{MemberPatch, NewMember, NewUnit, UnitPatch};
 pub use requests::{Expectation, Page, RequestFilter, RequestRecord, TrackedRequest};
+pub use rules::RuleInput;
 pub use store::{Backend, Store, StoreOptions};

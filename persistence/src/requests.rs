@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::entities::{event, follow_up, request, request_unit, sla_policy};
 use crate::error::{StoreError, is_unique_violation};
 use crate::idempotency::{Idem, remember};
+use crate::inbox::{Notice, fan_out};
 use crate::org::check_version;
 use crate::store::Store;
 
@@ -131,7 +132,8 @@ fn request_from_row(row: request::Model) -> anyhow::Result<Request> {
         sla_resolve_seconds: row.sla_resolve_seconds,
         acknowledge_by: row.acknowledge_by,
         resolve_by: row.resolve_by,
-        sla_breached: row.sla_breached,
+        acknowledge_breached_at: row.acknowledge_breached_at,
+        resolve_breached_at: row.resolve_breached_at,
         resolved_level: parse_opt("resolved level", row.resolved_level.as_deref())?,
         resolved_unit_id: row.resolved_unit_id,
         resolution_note: row.resolution_note,
@@ -178,7 +180,9 @@ pub(crate) fn request_to_row(r: &Request) -> request::ActiveModel {
         sla_resolve_seconds: Set(r.sla_resolve_seconds),
         acknowledge_by: Set(r.acknowledge_by),
         resolve_by: Set(r.resolve_by),
-        sla_breached: Set(r.sla_breached),
+        sla_breached: Set(r.sla_breached()),
+        acknowledge_breached_at: Set(r.acknowledge_breached_at),
+        resolve_breached_at: Set(r.resolve_breached_at),
         resolved_level: Set(r.resolved_level.map(|l| l.as_str().to_owned())),
         resolved_unit_id: Set(r.resolved_unit_id),
         resolution_note: Set(r.resolution_note.clone()),
@@ -229,7 +233,7 @@ pub(crate) fn event_row(request_id: Uuid, new: &NewEvent) -> (Uuid, event::Activ
     (id, row)
 }
 
-async fn insert_event<C: ConnectionTrait>(
+pub(crate) async fn insert_event<C: ConnectionTrait>(
     conn: &C,
     request_id: Uuid,
     new: &NewEvent,
@@ -358,8 +362,10 @@ impl Store {
         let policy = self.sla_policy(input.urgency).await?;
         let tx = self.write().await?;
         let number = self.next_request_number(&*tx).await?;
-        let (request, event) = upturn_domain::file(actor, input, self.filing(number, policy))
-            .map_err(StoreError::Refused)?;
+        let rules = self.routing_rules().await?;
+        let filing = self.filing(number, policy, &input, &rules);
+        let (request, event) =
+            upturn_domain::file(actor, input, filing).map_err(StoreError::Refused)?;
         let inserted = request::Entity::insert(request_to_row(&request))
             .exec_without_returning(&*tx)
             .await;
@@ -378,20 +384,54 @@ impl Store {
                     .into());
             }
         }
-        insert_event(&*tx, request.id, &event).await?;
+        let event_id = insert_event(&*tx, request.id, &event).await?.id;
+        if request.unit_id != request.team_id {
+            request_unit::Entity::insert(request_unit::ActiveModel {
+                request_id: Set(request.id),
+                unit_id: Set(request.unit_id),
+            })
+            .exec_without_returning(&*tx)
+            .await
+            .context("Failed to record a routing on filing")?;
+        }
+        let notice = Notice {
+            request: &request,
+            event_id,
+            kind: event.kind,
+            actor: Some(actor.id),
+            at: event.at,
+        };
+        let told = fan_out(&*tx, self.backend(), &[notice]).await?;
         remember(&*tx, idem, &request).await?;
         tx.commit().await?;
+        self.wake(told);
         Ok(request)
     }
 
     /// The values filing takes from outside the domain.
-    pub(crate) fn filing(&self, number: i64, policy: SlaPolicy) -> Filing {
+    pub(crate) fn filing(
+        &self,
+        number: i64,
+        policy: SlaPolicy,
+        input: &NewRequest,
+        rules: &[upturn_domain::routing::RoutingRule],
+    ) -> Filing {
+        let subject = upturn_domain::routing::Subject {
+            category: input.category.as_str(),
+            kind: input.kind,
+            urgency: input.urgency,
+            title: input.title.as_str(),
+            description: input.description.as_str(),
+            level: upturn_domain::model::Level::Manager,
+        };
         Filing {
             id: Uuid::now_v7(),
             number,
             tracking_code: Some(tracking_code(random_bytes())),
             policy,
             now: now(),
+            route: upturn_domain::routing::on_filing(rules, &subject)
+                .map(|rule| (rule.target, rule.name.clone())),
         }
     }
 
@@ -430,7 +470,7 @@ impl Store {
     /// locked on PostgreSQL until commit, so concurrent commands on one
     /// request queue and each decides on the state the previous one left.
     /// SQLite needs no lock: its writers are already serialised.
-    async fn load_with<C: ConnectionTrait>(
+    pub(crate) async fn load_with<C: ConnectionTrait>(
         &self,
         conn: &C,
         id: Uuid,
@@ -527,8 +567,17 @@ impl Store {
             .context("Failed to record a follow-up")?;
         }
         let answer = (outcome.request, event);
+        let notice = Notice {
+            request: &answer.0,
+            event_id: answer.1.id,
+            kind: answer.1.event.kind,
+            actor: Some(actor.id),
+            at: answer.1.event.at,
+        };
+        let told = fan_out(&*tx, self.backend(), &[notice]).await?;
         remember(&*tx, idem, &answer).await?;
         tx.commit().await?;
+        self.wake(told);
         Ok(answer)
     }
 

@@ -38,12 +38,15 @@ pub struct Store {
     /// handler, which sleeps and turns load into timeouts.
     write_lock: Option<Arc<Mutex<()>>>,
     pub(crate) policies: PolicyCache,
+    pub(crate) rules: RuleCache,
     /// SQLite only: the last request number given, read from the database
     /// on first use, then counted here under the writer lock (SQLite serves
     /// one process).
     pub(crate) last_number: Arc<std::sync::Mutex<Option<i64>>>,
     /// The queue of the group-commit filing task (`filing.rs`).
     pub(crate) filings: Option<crate::filing::Queue>,
+    /// Members with new inbox items, for this process's live streams.
+    pub(crate) wakeups: tokio::sync::broadcast::Sender<Arc<Vec<uuid::Uuid>>>,
 }
 
 /// The SLA policies, kept for a few seconds between reads.
@@ -70,6 +73,42 @@ impl PolicyCache {
     pub(crate) fn put(&self, policies: Vec<upturn_domain::sla::SlaPolicy>) {
         if let Ok(mut guard) = self.0.write() {
             *guard = Some((std::time::Instant::now(), policies));
+        }
+    }
+
+    /// Forgets the cached policies after a change.
+    pub(crate) fn clear(&self) {
+        if let Ok(mut guard) = self.0.write() {
+            *guard = None;
+        }
+    }
+}
+
+/// The routing rules, kept for a few seconds between reads (another
+/// replica's change is seen within that time; this process's at once).
+#[derive(Clone, Default)]
+pub(crate) struct RuleCache(Arc<std::sync::RwLock<Option<CachedRules>>>);
+
+type CachedRules = (std::time::Instant, Vec<upturn_domain::routing::RoutingRule>);
+
+impl RuleCache {
+    const TTL: Duration = Duration::from_secs(5);
+
+    pub(crate) fn get(&self) -> Option<Vec<upturn_domain::routing::RoutingRule>> {
+        let guard = self.0.read().ok()?;
+        let (at, rules) = guard.as_ref()?;
+        (at.elapsed() <= Self::TTL).then(|| rules.clone())
+    }
+
+    pub(crate) fn put(&self, rules: Vec<upturn_domain::routing::RoutingRule>) {
+        if let Ok(mut guard) = self.0.write() {
+            *guard = Some((std::time::Instant::now(), rules));
+        }
+    }
+
+    pub(crate) fn clear(&self) {
+        if let Ok(mut guard) = self.0.write() {
+            *guard = None;
         }
     }
 }
@@ -139,8 +178,10 @@ impl Store {
             backend,
             write_lock: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
             policies: PolicyCache::default(),
+            rules: RuleCache::default(),
             last_number: Arc::default(),
             filings: None,
+            wakeups: tokio::sync::broadcast::channel(1024).0,
         };
         store.migrate().await?;
         let filings = crate::filing::start(store.clone());

@@ -3,8 +3,10 @@
 
 pub mod docs;
 pub mod health;
+pub mod inbox;
 pub mod members;
 pub mod requests;
+pub mod rules;
 pub mod session;
 pub mod track;
 pub mod units;
@@ -70,6 +72,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     "/requests/{id}/follow-up",
                     web::post().to(requests::follow_up::follow_up),
                 )
+                .route("/requests/{id}/watch", web::post().to(inbox::watch))
+                .route("/requests/{id}/watch", web::delete().to(inbox::unwatch))
+                .route("/inbox", web::get().to(inbox::inbox))
+                .route("/inbox/{id}/read", web::post().to(inbox::mark_read))
+                .route("/stream", web::get().to(inbox::stream))
+                .route("/stream/ticket", web::post().to(inbox::ticket))
+                .route("/routing-rules", web::get().to(rules::list_rules))
+                .route("/routing-rules", web::post().to(rules::create_rule))
+                .route("/routing-rules/{id}", web::get().to(rules::get_rule))
+                .route("/routing-rules/{id}", web::put().to(rules::replace_rule))
+                .route("/routing-rules/{id}", web::delete().to(rules::delete_rule))
+                .route("/sla-policies", web::get().to(rules::get_policies))
+                .route("/sla-policies", web::put().to(rules::put_policies))
                 .route("/track/{code}", web::get().to(track::track)),
         );
 }
@@ -109,6 +124,9 @@ impl Modify for BearerAuth {
         requests::acknowledge::acknowledge, requests::route::route, requests::status::set_status,
         requests::comment::comment, requests::follow_up::follow_up,
         track::track,
+        inbox::inbox, inbox::mark_read, inbox::watch, inbox::unwatch, inbox::ticket, inbox::stream,
+        rules::list_rules, rules::get_rule, rules::create_rule, rules::replace_rule, rules::delete_rule,
+        rules::get_policies, rules::put_policies,
     ),
     components(schemas(
         crate::error::Problem, crate::error::ProblemField,
@@ -121,6 +139,8 @@ impl Modify for BearerAuth {
         (name = "organisation", description = "Units and members"),
         (name = "requests", description = "What customers asked, down the pyramid and back up"),
         (name = "public", description = "For customers, without an account"),
+        (name = "inbox", description = "What each member is told, in their inbox and live"),
+        (name = "leadership", description = "Routing rules and SLA policies"),
         (name = "operations", description = "Probes and metrics"),
     )
 )]

@@ -4,8 +4,11 @@
 pub mod event;
 pub mod follow_up;
 pub mod idempotency_key;
+pub mod inbox_item;
 pub mod member;
 pub mod request;
 pub mod request_unit;
+pub mod routing_rule;
 pub mod sla_policy;
 pub mod unit;
+pub mod watcher;

@@ -43,6 +43,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// Lower-cased title, description and expectation, for `q`.
     pub search_text: String,
+    pub acknowledge_breached_at: Option<DateTimeUtc>,
+    pub resolve_breached_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

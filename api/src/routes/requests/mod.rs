@@ -38,7 +38,20 @@ pub struct SlaResponse {
     pub acknowledge_by: DateTime<Utc>,
     /// When the request must be resolved (counted from filing).
     pub resolve_by: DateTime<Utc>,
+    /// A deadline that applies now has passed.
     pub breached: bool,
+    /// The next deadline of an open request; `null` once answered.
+    pub next: Option<NextDeadline>,
+}
+
+/// Which deadline comes next, and how long remains.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NextDeadline {
+    /// `acknowledge` or `resolve`.
+    pub deadline: String,
+    pub at: DateTime<Utc>,
+    /// Negative once passed.
+    pub remaining_seconds: i64,
 }
 
 /// A request, as every endpoint shows it.
@@ -112,7 +125,12 @@ impl From<&Request> for RequestResponse {
             sla: SlaResponse {
                 acknowledge_by: r.acknowledge_by,
                 resolve_by: r.resolve_by,
-                breached: r.sla_breached,
+                breached: r.sla_breached(),
+                next: r.next_deadline().map(|(deadline, at)| NextDeadline {
+                    deadline: deadline.as_str().to_owned(),
+                    at,
+                    remaining_seconds: (at - Utc::now()).num_seconds(),
+                }),
             },
             resolved_level: r.resolved_level.map(|l| l.as_str().to_owned()),
             resolution_note: r.resolution_note.clone(),

@@ -50,8 +50,18 @@ pub async fn route(
     let input: RouteBody = http::json(&request, &body)?;
     let note = Note::parse("note", &input.note).map_err(|e| ApiError::Validation(vec![e]))?;
     // Visibility first: a request the caller cannot see is 404 whatever the body says.
-    state.store.request_for(&caller.actor(), *id).await?;
-    let unit_id = input.to_unit_id.ok_or(ApiError::NoMatchingRule)?;
+    let current = state.store.request_for(&caller.actor(), *id).await?;
+    let unit_id = match input.to_unit_id {
+        Some(unit_id) => unit_id,
+        None => {
+            // No unit named: leadership's first matching rule decides.
+            let rules = state.store.routing_rules().await?;
+            let subject = upturn_domain::routing::Subject::from(&current);
+            upturn_domain::routing::first_match(&rules, &subject)
+                .map(|rule| rule.target.unit_id)
+                .ok_or(ApiError::NoMatchingRule)?
+        }
+    };
     let unit = match state.store.unit(unit_id).await {
         Ok(unit) => unit,
         Err(StoreError::NotFound) => return Err(ApiError::field("to_unit_id", "no such unit")),

@@ -1,0 +1,373 @@
+//! `/api/v1/routing-rules` and `/api/v1/sla-policies`: leadership's standing
+//! orders. Leaders only (`403` for anyone else).
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use upturn_domain::model::{Kind, Role, Urgency};
+use upturn_domain::routing::{RoutingRule, RuleMatch};
+use upturn_domain::sla::{MAX_SECONDS, SlaPolicy};
+use upturn_domain::values::{Category, Errors, FieldError, Name};
+use upturn_persistence::RuleInput;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::Authenticated;
+use crate::error::{ApiError, Problem};
+use crate::http::{self, created, etag};
+use crate::startup::AppState;
+
+/// What a rule matches; an empty list matches anything.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct RuleMatchBody {
+    #[serde(default)]
+    pub categories: Vec<String>,
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    #[serde(default)]
+    pub urgencies: Vec<String>,
+    /// Matched case-insensitively in the title or description.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RuleResponse {
+    pub id: Uuid,
+    pub name: String,
+    /// Rules are tried by ascending position.
+    pub position: i64,
+    #[serde(rename = "match")]
+    pub matches: RuleMatchBody,
+    /// A service unit or the leadership unit.
+    pub target_unit_id: Uuid,
+    /// Route as soon as the request is filed, skipping the team's managers.
+    pub on_filing: bool,
+    pub active: bool,
+    pub version: i64,
+}
+
+impl From<&RoutingRule> for RuleResponse {
+    fn from(r: &RoutingRule) -> Self {
+        RuleResponse {
+            id: r.id,
+            name: r.name.clone(),
+            position: r.position,
+            matches: RuleMatchBody {
+                categories: r.matches.categories.clone(),
+                kinds: r
+                    .matches
+                    .kinds
+                    .iter()
+                    .map(|k| k.as_str().to_owned())
+                    .collect(),
+                urgencies: r
+                    .matches
+                    .urgencies
+                    .iter()
+                    .map(|u| u.as_str().to_owned())
+                    .collect(),
+                keywords: r.matches.keywords.clone(),
+            },
+            target_unit_id: r.target.unit_id,
+            on_filing: r.on_filing,
+            active: r.active,
+            version: r.version,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RuleList {
+    pub items: Vec<RuleResponse>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RuleBody {
+    pub name: String,
+    pub position: i64,
+    #[serde(rename = "match", default)]
+    pub matches: RuleMatchBody,
+    pub target_unit_id: Uuid,
+    #[serde(default)]
+    pub on_filing: bool,
+    #[serde(default = "yes")]
+    pub active: bool,
+    /// On `PUT`: the version you saw; stale → `409`.
+    pub version: Option<i64>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn closed<T: std::str::FromStr<Err = upturn_domain::model::UnknownValue>>(
+    field: &str,
+    values: &[String],
+) -> Result<Vec<T>, FieldError> {
+    values
+        .iter()
+        .map(|v| {
+            v.parse::<T>()
+                .map_err(|e| FieldError::new(field, format!("must be one of: {}", e.expected)))
+        })
+        .collect()
+}
+
+impl RuleBody {
+    fn try_into_domain(&self, categories: &[String]) -> Result<RuleInput, ApiError> {
+        let mut errors = Errors::default();
+        let name = errors.take(Name::parse("name", &self.name));
+        let kinds = errors.take(closed::<Kind>("match.kinds", &self.matches.kinds));
+        let urgencies = errors.take(closed::<Urgency>(
+            "match.urgencies",
+            &self.matches.urgencies,
+        ));
+        let cats = errors.take(
+            self.matches
+                .categories
+                .iter()
+                .map(|c| {
+                    Category::parse("match.categories", c, categories)
+                        .map(|c| c.as_str().to_owned())
+                })
+                .collect::<Result<Vec<_>, _>>(),
+        );
+        let keywords: Vec<String> = self
+            .matches
+            .keywords
+            .iter()
+            .map(|k| k.trim().to_owned())
+            .filter(|k| !k.is_empty())
+            .collect();
+        if keywords.iter().any(|k| k.chars().count() > 100) {
+            errors.push(FieldError::new(
+                "match.keywords",
+                "each keyword must be at most 100 characters",
+            ));
+        }
+        match (name, kinds, urgencies, cats) {
+            (Some(name), Some(kinds), Some(urgencies), Some(categories)) if errors.is_empty() => {
+                Ok(RuleInput {
+                    name: name.into_inner(),
+                    position: self.position,
+                    matches: RuleMatch {
+                        categories,
+                        kinds,
+                        urgencies,
+                        keywords,
+                    },
+                    target_unit_id: self.target_unit_id,
+                    on_filing: self.on_filing,
+                    active: self.active,
+                })
+            }
+            _ => Err(ApiError::Validation(errors.into_vec())),
+        }
+    }
+}
+
+fn location(id: Uuid) -> String {
+    format!("/api/v1/routing-rules/{id}")
+}
+
+/// List the routing rules, by position (leaders).
+#[utoipa::path(get, path = "/api/v1/routing-rules", tag = "leadership",
+    responses((status = 200, description = "The rules", body = RuleList), (status = 403, description = "Leaders only", body = Problem)),
+    security(("bearer" = [])))]
+pub async fn list_rules(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Leader])?;
+    let rules = state.store.routing_rules().await?;
+    Ok(HttpResponse::Ok().json(RuleList {
+        items: rules.iter().map(RuleResponse::from).collect(),
+    }))
+}
+
+/// Read one routing rule (leaders).
+#[utoipa::path(get, path = "/api/v1/routing-rules/{id}", tag = "leadership", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The rule", body = RuleResponse), (status = 403, description = "Leaders only", body = Problem),
+        (status = 404, description = "No such rule", body = Problem)),
+    security(("bearer" = [])))]
+pub async fn get_rule(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Leader])?;
+    let rule = state.store.routing_rule(*id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(rule.version))
+        .json(RuleResponse::from(&rule)))
+}
+
+/// Add a routing rule (leaders).
+#[utoipa::path(post, path = "/api/v1/routing-rules", tag = "leadership", request_body = RuleBody,
+    responses((status = 201, description = "Created", body = RuleResponse, headers(("Location" = String))),
+        (status = 403, description = "Leaders only", body = Problem), (status = 422, description = "Validation failed", body = Problem)),
+    security(("bearer" = [])))]
+pub async fn create_rule(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Leader])?;
+    let input: RuleBody = http::json(&request, &body)?;
+    let rule = state
+        .store
+        .create_routing_rule(input.try_into_domain(&state.categories)?)
+        .await?;
+    Ok(created(&location(rule.id))
+        .insert_header(etag(rule.version))
+        .json(RuleResponse::from(&rule)))
+}
+
+/// Replace a routing rule (leaders).
+#[utoipa::path(put, path = "/api/v1/routing-rules/{id}", tag = "leadership", request_body = RuleBody,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
+    responses((status = 200, description = "Replaced", body = RuleResponse), (status = 403, description = "Leaders only", body = Problem),
+        (status = 404, description = "No such rule", body = Problem), (status = 409, description = "Stale version", body = Problem),
+        (status = 412, description = "Stale If-Match", body = Problem), (status = 422, description = "Validation failed", body = Problem)),
+    security(("bearer" = [])))]
+pub async fn replace_rule(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    request: HttpRequest,
+    id: web::Path<Uuid>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Leader])?;
+    let input: RuleBody = http::json(&request, &body)?;
+    let rule = state
+        .store
+        .replace_routing_rule(
+            *id,
+            input.try_into_domain(&state.categories)?,
+            http::if_match(&request)?,
+            input.version,
+        )
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(rule.version))
+        .json(RuleResponse::from(&rule)))
+}
+
+/// Delete a routing rule (leaders).
+#[utoipa::path(delete, path = "/api/v1/routing-rules/{id}", tag = "leadership", params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Deleted"), (status = 403, description = "Leaders only", body = Problem),
+        (status = 404, description = "No such rule", body = Problem)),
+    security(("bearer" = [])))]
+pub async fn delete_rule(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Leader])?;
+    state.store.delete_routing_rule(*id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PolicyBody {
+    /// `low`, `normal`, `high` or `critical`.
+    pub urgency: String,
+    /// From each arrival at a level.
+    pub acknowledge_within_seconds: i64,
+    /// From filing.
+    pub resolve_within_seconds: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PoliciesBody {
+    /// All four urgencies.
+    pub policies: Vec<PolicyBody>,
+}
+
+fn policies_response(policies: &[SlaPolicy]) -> PoliciesBody {
+    PoliciesBody {
+        policies: policies
+            .iter()
+            .map(|p| PolicyBody {
+                urgency: p.urgency.as_str().to_owned(),
+                acknowledge_within_seconds: p.acknowledge_within_seconds,
+                resolve_within_seconds: p.resolve_within_seconds,
+            })
+            .collect(),
+    }
+}
+
+/// The SLA policies per urgency (leaders).
+#[utoipa::path(get, path = "/api/v1/sla-policies", tag = "leadership",
+    responses((status = 200, description = "The policies", body = PoliciesBody), (status = 403, description = "Leaders only", body = Problem)),
+    security(("bearer" = [])))]
+pub async fn get_policies(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Leader])?;
+    Ok(HttpResponse::Ok().json(policies_response(&state.store.sla_policies().await?)))
+}
+
+/// Replace the SLA policies (leaders). Requests filed from now on get the
+/// new deadlines; requests already filed keep theirs.
+#[utoipa::path(put, path = "/api/v1/sla-policies", tag = "leadership", request_body = PoliciesBody,
+    responses((status = 200, description = "The new policies", body = PoliciesBody), (status = 403, description = "Leaders only", body = Problem),
+        (status = 422, description = "Validation failed", body = Problem)),
+    security(("bearer" = [])))]
+pub async fn put_policies(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Leader])?;
+    let input: PoliciesBody = http::json(&request, &body)?;
+    let mut errors = Errors::default();
+    let mut policies: Vec<SlaPolicy> = Vec::new();
+    for (i, p) in input.policies.iter().enumerate() {
+        let urgency = errors.take(p.urgency.parse::<Urgency>().map_err(|e| {
+            FieldError::new(
+                format!("policies[{i}].urgency"),
+                format!("must be one of: {}", e.expected),
+            )
+        }));
+        for (field, value) in [
+            ("acknowledge_within_seconds", p.acknowledge_within_seconds),
+            ("resolve_within_seconds", p.resolve_within_seconds),
+        ] {
+            if !(1..=MAX_SECONDS).contains(&value) {
+                errors.push(FieldError::new(
+                    format!("policies[{i}].{field}"),
+                    format!("must be between 1 and {MAX_SECONDS} seconds"),
+                ));
+            }
+        }
+        if let Some(urgency) = urgency {
+            if policies.iter().any(|q| q.urgency == urgency) {
+                errors.push(FieldError::new(
+                    format!("policies[{i}].urgency"),
+                    "is given twice",
+                ));
+            }
+            policies.push(SlaPolicy {
+                urgency,
+                acknowledge_within_seconds: p.acknowledge_within_seconds,
+                resolve_within_seconds: p.resolve_within_seconds,
+            });
+        }
+    }
+    if errors.is_empty() && policies.len() != Urgency::ALL.len() {
+        errors.push(FieldError::new(
+            "policies",
+            "must give all four urgencies: low, normal, high, critical",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors.into_vec()));
+    }
+    Ok(HttpResponse::Ok().json(policies_response(
+        &state.store.set_sla_policies(&policies).await?,
+    )))
+}

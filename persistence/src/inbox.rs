@@ -1,0 +1,436 @@
+//! The inbox: who is told about each change, in the change's transaction.
+//!
+//! Each member's items carry a sequence number that is gapless and in
+//! commit order: the fan-out locks the recipients' member rows (in id
+//! order, so two fan-outs never deadlock) before numbering, so a second
+//! transaction numbering for the same member waits for the first to commit.
+//! That number is the live stream's cursor (`Last-Event-ID`), valid on
+//! every replica. On PostgreSQL a `NOTIFY upturn_inbox` (sent at commit)
+//! wakes the streams of the other replicas.
+
+use std::collections::{BTreeSet, HashMap};
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
+};
+use upturn_domain::lifecycle::{Deadline, Request};
+use upturn_domain::model::{EventType, Role};
+use upturn_domain::notify::{Audience, recipients};
+use uuid::Uuid;
+
+use crate::entities::{inbox_item, member, unit, watcher};
+use crate::error::StoreError;
+use crate::store::{Backend, Store};
+
+/// The PostgreSQL channel that carries "these members have new items".
+pub const CHANNEL: &str = "upturn_inbox";
+
+/// An inbox item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxItem {
+    pub id: Uuid,
+    pub member_id: Uuid,
+    /// The member's stream cursor.
+    pub seq: i64,
+    pub request_id: Uuid,
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub summary: String,
+    pub at: DateTime<Utc>,
+    pub read: bool,
+}
+
+fn item_from_row(row: inbox_item::Model) -> InboxItem {
+    InboxItem {
+        id: row.id,
+        member_id: row.member_id,
+        seq: row.seq,
+        request_id: row.request_id,
+        event_id: row.event_id,
+        event_type: row.event_type,
+        summary: row.summary,
+        at: row.at,
+        read: row.read_at.is_some(),
+    }
+}
+
+/// One change to tell people about.
+pub(crate) struct Notice<'a> {
+    pub request: &'a Request,
+    pub event_id: Uuid,
+    pub kind: EventType,
+    pub actor: Option<Uuid>,
+    pub at: DateTime<Utc>,
+}
+
+fn summary(kind: EventType, request: &Request, units: &HashMap<Uuid, String>) -> String {
+    let unit = |id: Option<Uuid>| {
+        id.and_then(|id| units.get(&id).cloned())
+            .unwrap_or_else(|| "a unit".to_owned())
+    };
+    let what = match kind {
+        EventType::Filed => "filed".to_owned(),
+        EventType::Acknowledged => format!("acknowledged by {}", unit(Some(request.unit_id))),
+        EventType::Routed => format!("routed to {}", unit(Some(request.unit_id))),
+        EventType::Escalated => format!("escalated to {}", unit(Some(request.unit_id))),
+        EventType::StatusChanged => format!("in progress at {}", unit(Some(request.unit_id))),
+        EventType::Comment => "new comment".to_owned(),
+        EventType::Resolved => format!("resolved by {}", unit(request.resolved_unit_id)),
+        EventType::Declined => format!("declined by {}", unit(request.resolved_unit_id)),
+        EventType::FollowUpRecorded => "closed after the customer's follow-up".to_owned(),
+        EventType::Reopened => "reopened: the customer is not satisfied".to_owned(),
+        EventType::SlaBreached => {
+            let which = if request.resolve_breached_at.is_some()
+                && request.status != upturn_domain::Status::New
+            {
+                Deadline::Resolve
+            } else if request.acknowledge_breached_at.is_some() {
+                Deadline::Acknowledge
+            } else {
+                Deadline::Resolve
+            };
+            format!("{} deadline passed", which.as_str())
+        }
+    };
+    format!("{} {}: {}", request.reference(), what, request.title)
+}
+
+/// Writes the inbox items for `notices` in the caller's transaction and
+/// answers who was told (to wake their streams after commit).
+pub(crate) async fn fan_out<C: ConnectionTrait>(
+    conn: &C,
+    backend: Backend,
+    notices: &[Notice<'_>],
+) -> anyhow::Result<Vec<Uuid>> {
+    if notices.is_empty() {
+        return Ok(vec![]);
+    }
+    let units: BTreeSet<Uuid> = notices
+        .iter()
+        .flat_map(|n| {
+            [
+                Some(n.request.unit_id),
+                Some(n.request.team_id),
+                n.request.resolved_unit_id,
+            ]
+        })
+        .flatten()
+        .collect();
+    let members = member::Entity::find()
+        .filter(member::Column::Active.eq(true))
+        .filter(member::Column::UnitId.is_in(units.iter().copied()))
+        .all(conn)
+        .await
+        .context("Failed to load who to tell")?;
+    let names: HashMap<Uuid, String> = unit::Entity::find()
+        .filter(unit::Column::Id.is_in(units.iter().copied()))
+        .all(conn)
+        .await
+        .context("Failed to load unit names")?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let filed_only = notices.iter().all(|n| n.kind == EventType::Filed);
+    let watchers = if filed_only {
+        vec![]
+    } else {
+        watcher::Entity::find()
+            .filter(watcher::Column::RequestId.is_in(notices.iter().map(|n| n.request.id)))
+            .all(conn)
+            .await
+            .context("Failed to load watchers")?
+    };
+    let leaders: Vec<Uuid> = if notices.iter().any(|n| n.kind == EventType::SlaBreached) {
+        member::Entity::find()
+            .filter(member::Column::Active.eq(true))
+            .filter(member::Column::Role.eq(Role::Leader.as_str()))
+            .all(conn)
+            .await
+            .context("Failed to load leaders")?
+            .into_iter()
+            .map(|m| m.id)
+            .collect()
+    } else {
+        vec![]
+    };
+    let mut planned: Vec<(Uuid, &Notice<'_>, String)> = Vec::new();
+    for notice in notices {
+        let request = notice.request;
+        let audience = Audience {
+            holding_unit: members
+                .iter()
+                .filter(|m| m.unit_id == Some(request.unit_id))
+                .filter_map(|m| m.role.parse::<Role>().ok().map(|role| (m.id, role)))
+                .collect(),
+            team: members
+                .iter()
+                .filter(|m| m.unit_id == Some(request.team_id))
+                .map(|m| m.id)
+                .collect(),
+            watchers: watchers
+                .iter()
+                .filter(|w| w.request_id == request.id)
+                .map(|w| w.member_id)
+                .collect(),
+            leaders: leaders.clone(),
+        };
+        let text = summary(notice.kind, request, &names);
+        for member_id in recipients(notice.kind, request, notice.actor, &audience) {
+            planned.push((member_id, notice, text.clone()));
+        }
+    }
+    if planned.is_empty() {
+        return Ok(vec![]);
+    }
+    let told: BTreeSet<Uuid> = planned.iter().map(|(m, _, _)| *m).collect();
+    if backend == Backend::Postgres {
+        // Lock the recipients in id order: numbering per member is serial.
+        member::Entity::find()
+            .select_only()
+            .column(member::Column::Id)
+            .filter(member::Column::Id.is_in(told.iter().copied()))
+            .order_by_asc(member::Column::Id)
+            .lock_exclusive()
+            .into_tuple::<Uuid>()
+            .all(conn)
+            .await
+            .context("Failed to lock inbox owners")?;
+    }
+    let mut last: HashMap<Uuid, i64> = inbox_item::Entity::find()
+        .select_only()
+        .column(inbox_item::Column::MemberId)
+        .column_as(inbox_item::Column::Seq.max(), "seq")
+        .filter(inbox_item::Column::MemberId.is_in(told.iter().copied()))
+        .group_by(inbox_item::Column::MemberId)
+        .into_tuple::<(Uuid, i64)>()
+        .all(conn)
+        .await
+        .context("Failed to read inbox cursors")?
+        .into_iter()
+        .collect();
+    let rows: Vec<inbox_item::ActiveModel> = planned
+        .into_iter()
+        .map(|(member_id, notice, text)| {
+            let seq = last.entry(member_id).or_insert(0);
+            *seq += 1;
+            inbox_item::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                member_id: Set(member_id),
+                seq: Set(*seq),
+                request_id: Set(notice.request.id),
+                event_id: Set(notice.event_id),
+                event_type: Set(notice.kind.as_str().to_owned()),
+                summary: Set(text),
+                at: Set(notice.at),
+                read_at: Set(None),
+            }
+        })
+        .collect();
+    inbox_item::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await
+        .context("Failed to write inbox items")?;
+    let told: Vec<Uuid> = told.into_iter().collect();
+    if backend == Backend::Postgres {
+        let payload = told
+            .iter()
+            .map(Uuid::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        // NOTIFY payloads are limited to 8000 bytes: past that, say "everyone
+        // look" and let each stream check its own cursor.
+        let payload = if payload.len() > 7000 {
+            "*".to_owned()
+        } else {
+            payload
+        };
+        conn.execute_raw(Statement::from_sql_and_values(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [CHANNEL.into(), payload.into()],
+        ))
+        .await
+        .context("Failed to notify the other replicas")?;
+    }
+    Ok(told)
+}
+
+/// Hears the other replicas' "these members have new items" (PostgreSQL).
+pub struct InboxListener(sea_orm::sqlx::postgres::PgListener);
+
+impl InboxListener {
+    pub async fn connect(url: &str) -> anyhow::Result<InboxListener> {
+        let mut listener = sea_orm::sqlx::postgres::PgListener::connect(url)
+            .await
+            .context("Failed to connect the inbox listener")?;
+        listener
+            .listen(CHANNEL)
+            .await
+            .context("Failed to listen for inbox news")?;
+        Ok(InboxListener(listener))
+    }
+
+    /// The next news: the members told, or `None` for "everyone look".
+    pub async fn recv(&mut self) -> anyhow::Result<Option<Vec<Uuid>>> {
+        let notification = self.0.recv().await.context("Lost the inbox listener")?;
+        let payload = notification.payload();
+        Ok((payload != "*").then(|| {
+            payload
+                .split(',')
+                .filter_map(|m| Uuid::parse_str(m).ok())
+                .collect()
+        }))
+    }
+}
+
+/// A page of a member's inbox, newest first.
+#[derive(Debug, Clone)]
+pub struct InboxPage {
+    pub items: Vec<InboxItem>,
+    pub next_cursor: Option<i64>,
+}
+
+impl Store {
+    /// Tells this process's live streams that `members` have new items.
+    pub(crate) fn wake(&self, members: Vec<Uuid>) {
+        if !members.is_empty() {
+            // Nobody listening is fine: no stream is open.
+            let _ = self.wakeups.send(std::sync::Arc::new(members));
+        }
+    }
+
+    /// Wake-ups for this process's live streams: the members with new items.
+    pub fn wakeups(&self) -> tokio::sync::broadcast::Receiver<std::sync::Arc<Vec<Uuid>>> {
+        self.wakeups.subscribe()
+    }
+
+    /// A member's inbox, newest first; `before` is a previous page's cursor.
+    pub async fn inbox(
+        &self,
+        member_id: Uuid,
+        before: Option<i64>,
+        limit: u64,
+    ) -> Result<InboxPage, StoreError> {
+        let mut query = inbox_item::Entity::find()
+            .filter(inbox_item::Column::MemberId.eq(member_id))
+            .order_by_desc(inbox_item::Column::Seq)
+            .limit(limit + 1);
+        if let Some(before) = before {
+            query = query.filter(inbox_item::Column::Seq.lt(before));
+        }
+        let mut items: Vec<InboxItem> = query
+            .all(&self.db)
+            .await
+            .context("Failed to read an inbox")?
+            .into_iter()
+            .map(item_from_row)
+            .collect();
+        let more = items.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+        items.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let next_cursor = if more {
+            items.last().map(|i| i.seq)
+        } else {
+            None
+        };
+        Ok(InboxPage { items, next_cursor })
+    }
+
+    /// A member's items after `seq`, oldest first: what a stream sends next.
+    pub async fn inbox_after(
+        &self,
+        member_id: Uuid,
+        seq: i64,
+        limit: u64,
+    ) -> Result<Vec<InboxItem>, StoreError> {
+        Ok(inbox_item::Entity::find()
+            .filter(inbox_item::Column::MemberId.eq(member_id))
+            .filter(inbox_item::Column::Seq.gt(seq))
+            .order_by_asc(inbox_item::Column::Seq)
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .context("Failed to read an inbox")?
+            .into_iter()
+            .map(item_from_row)
+            .collect())
+    }
+
+    /// The member's latest cursor (0 for an empty inbox).
+    pub async fn inbox_cursor(&self, member_id: Uuid) -> Result<i64, StoreError> {
+        let last = inbox_item::Entity::find()
+            .select_only()
+            .column_as(inbox_item::Column::Seq.max(), "seq")
+            .filter(inbox_item::Column::MemberId.eq(member_id))
+            .into_tuple::<Option<i64>>()
+            .one(&self.db)
+            .await
+            .context("Failed to read an inbox cursor")?;
+        Ok(last.flatten().unwrap_or(0))
+    }
+
+    /// Marks one of the member's items read.
+    pub async fn mark_read(&self, member_id: Uuid, item_id: Uuid) -> Result<InboxItem, StoreError> {
+        let tx = self.write().await?;
+        let row = inbox_item::Entity::find_by_id(item_id)
+            .filter(inbox_item::Column::MemberId.eq(member_id))
+            .one(&*tx)
+            .await
+            .context("Failed to load an inbox item")?
+            .ok_or(StoreError::NotFound)?;
+        if row.read_at.is_none() {
+            inbox_item::Entity::update_many()
+                .col_expr(
+                    inbox_item::Column::ReadAt,
+                    Expr::value(crate::requests::now()),
+                )
+                .filter(inbox_item::Column::Id.eq(item_id))
+                .exec(&*tx)
+                .await
+                .context("Failed to mark an item read")?;
+        }
+        tx.commit().await?;
+        Ok(InboxItem {
+            read: true,
+            ..item_from_row(row)
+        })
+    }
+
+    /// Follows a request (idempotent).
+    pub async fn watch(&self, member_id: Uuid, request_id: Uuid) -> Result<(), StoreError> {
+        let tx = self.write().await?;
+        let exists = watcher::Entity::find_by_id((request_id, member_id))
+            .one(&*tx)
+            .await
+            .context("Failed to look up a watch")?
+            .is_some();
+        if !exists {
+            watcher::Entity::insert(watcher::ActiveModel {
+                request_id: Set(request_id),
+                member_id: Set(member_id),
+                created_at: Set(crate::requests::now()),
+            })
+            .exec_without_returning(&*tx)
+            .await
+            .context("Failed to watch a request")?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Stops following a request (idempotent).
+    pub async fn unwatch(&self, member_id: Uuid, request_id: Uuid) -> Result<(), StoreError> {
+        let tx = self.write().await?;
+        watcher::Entity::delete_many()
+            .filter(watcher::Column::RequestId.eq(request_id))
+            .filter(watcher::Column::MemberId.eq(member_id))
+            .exec(&*tx)
+            .await
+            .context("Failed to unwatch a request")?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
