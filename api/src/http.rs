@@ -267,7 +267,7 @@ impl<T: ToSchema> Paged<T> {
     {
         Paged {
             items: page.items.iter().map(T::from).collect(),
-            next_cursor: page.next_cursor.map(|c| c.to_string()),
+            next_cursor: page.next_cursor,
         }
     }
 }

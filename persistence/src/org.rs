@@ -174,7 +174,7 @@ impl Store {
             .into_iter()
             .map(unit_from_row)
             .collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(Page::from_overfetch(items, limit, |u| u.id))
+        Ok(Page::from_overfetch(items, limit, |u| u.id.to_string()))
     }
 
     #[tracing::instrument(skip(self))]
@@ -365,7 +365,7 @@ impl Store {
             .into_iter()
             .map(member_from_row)
             .collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(Page::from_overfetch(items, limit, |m| m.id))
+        Ok(Page::from_overfetch(items, limit, |m| m.id.to_string()))
     }
 
     #[tracing::instrument(skip(self, patch))]

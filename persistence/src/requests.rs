@@ -30,7 +30,8 @@ pub(crate) fn now() -> DateTime<Utc> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
     pub items: Vec<T>,
-    pub next_cursor: Option<Uuid>,
+    /// Opaque: pass it back to get the next page.
+    pub next_cursor: Option<String>,
 }
 
 impl<T> Page<T> {
@@ -39,7 +40,7 @@ impl<T> Page<T> {
     pub(crate) fn from_overfetch(
         mut items: Vec<T>,
         limit: u64,
-        key: impl Fn(&T) -> Uuid,
+        key: impl Fn(&T) -> String,
     ) -> Page<T> {
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         let more = items.len() > limit;
@@ -64,6 +65,17 @@ pub struct RequestFilter {
     pub q: Option<String>,
     pub filed_after: Option<DateTime<Utc>>,
     pub filed_before: Option<DateTime<Utc>>,
+    pub sort: RequestSort,
+}
+
+/// The order of `GET /requests`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RequestSort {
+    /// Newest first (the default).
+    #[default]
+    Newest,
+    /// The nearest deadline first (passed ones first of all).
+    Deadline,
 }
 
 /// The version a caller expects a request to be at.
@@ -153,8 +165,15 @@ fn search_text(r: &Request) -> String {
     format!("{}\n{}\n{}", r.title, r.description, r.customer_expectation).to_lowercase()
 }
 
+/// The deadline a list sorted by deadline orders by: the next one of an
+/// open request, the resolve deadline of an answered one.
+fn next_deadline_at(r: &Request) -> DateTime<Utc> {
+    r.next_deadline().map(|(_, at)| at).unwrap_or(r.resolve_by)
+}
+
 pub(crate) fn request_to_row(r: &Request) -> request::ActiveModel {
     request::ActiveModel {
+        next_deadline_at: Set(Some(next_deadline_at(r))),
         search_text: Set(search_text(r)),
         id: Set(r.id),
         number: Set(r.number),
@@ -586,9 +605,10 @@ impl Store {
         &self,
         actor: &Actor,
         filter: &RequestFilter,
-        before: Option<Uuid>,
+        cursor: Option<&str>,
         limit: u64,
     ) -> Result<Page<Request>, StoreError> {
+        let bad_cursor = || StoreError::invalid("cursor", "is not a cursor this list gave");
         let mut condition = Condition::all();
         match Scope::of(actor) {
             Scope::Everything => {}
@@ -677,12 +697,41 @@ impl Store {
         if let Some(before) = filter.filed_before {
             condition = condition.add(request::Column::FiledAt.lt(before));
         }
-        if let Some(cursor) = before {
-            condition = condition.add(request::Column::Id.lt(cursor));
+        let mut query = request::Entity::find();
+        match filter.sort {
+            RequestSort::Newest => {
+                if let Some(cursor) = cursor {
+                    let id = Uuid::parse_str(cursor).map_err(|_| bad_cursor())?;
+                    condition = condition.add(request::Column::Id.lt(id));
+                }
+                query = query.order_by_desc(request::Column::Id);
+            }
+            RequestSort::Deadline => {
+                if let Some(cursor) = cursor {
+                    let (micros, id) = cursor.split_once('_').ok_or_else(bad_cursor)?;
+                    let at = micros
+                        .parse::<i64>()
+                        .ok()
+                        .and_then(DateTime::<Utc>::from_timestamp_micros)
+                        .ok_or_else(bad_cursor)?;
+                    let id = Uuid::parse_str(id).map_err(|_| bad_cursor())?;
+                    condition = condition.add(
+                        Condition::any()
+                            .add(request::Column::NextDeadlineAt.gt(at))
+                            .add(
+                                Condition::all()
+                                    .add(request::Column::NextDeadlineAt.eq(at))
+                                    .add(request::Column::Id.gt(id)),
+                            ),
+                    );
+                }
+                query = query
+                    .order_by_asc(request::Column::NextDeadlineAt)
+                    .order_by_asc(request::Column::Id);
+            }
         }
-        let rows = request::Entity::find()
+        let rows = query
             .filter(condition)
-            .order_by_desc(request::Column::Id)
             .limit(limit + 1)
             .all(&self.db)
             .await
@@ -691,7 +740,11 @@ impl Store {
             .into_iter()
             .map(request_from_row)
             .collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(Page::from_overfetch(items, limit, |r| r.id))
+        let sort = filter.sort;
+        Ok(Page::from_overfetch(items, limit, move |r| match sort {
+            RequestSort::Newest => r.id.to_string(),
+            RequestSort::Deadline => format!("{}_{}", next_deadline_at(r).timestamp_micros(), r.id),
+        }))
     }
 
     /// The timeline of a request the actor may see, oldest first.
@@ -718,7 +771,7 @@ impl Store {
             .into_iter()
             .map(event_from_row)
             .collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(Page::from_overfetch(items, limit, |e| e.id))
+        Ok(Page::from_overfetch(items, limit, |e| e.id.to_string()))
     }
 
     /// One event of a request the actor may see.

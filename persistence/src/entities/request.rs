@@ -45,6 +45,8 @@ pub struct Model {
     pub search_text: String,
     pub acknowledge_breached_at: Option<DateTimeUtc>,
     pub resolve_breached_at: Option<DateTimeUtc>,
+    /// What `sort=deadline` orders by.
+    pub next_deadline_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,7 @@ enum Requests {
     Table,
     AcknowledgeBreachedAt,
     ResolveBreachedAt,
+    NextDeadlineAt,
 }
 
 #[derive(DeriveIden)]
@@ -77,6 +78,23 @@ impl MigrationTrait for Migration {
                 Table::alter()
                     .table(Requests::Table)
                     .add_column(timestamp_with_time_zone_null(Requests::ResolveBreachedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Requests::Table)
+                    .add_column(timestamp_with_time_zone_null(Requests::NextDeadlineAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_requests_next_deadline")
+                    .table(Requests::Table)
+                    .col(Requests::NextDeadlineAt)
                     .to_owned(),
             )
             .await?;
@@ -174,7 +192,10 @@ impl MigrationTrait for Migration {
                 .drop_table(Table::drop().table(table).to_owned())
                 .await?;
         }
-        for column in [Requests::ResolveBreachedAt, Requests::AcknowledgeBreachedAt] {
+        manager
+            .drop_index(Index::drop().name("idx_requests_next_deadline").table(Requests::Table).to_owned())
+            .await?;
+        for column in [Requests::NextDeadlineAt, Requests::ResolveBreachedAt, Requests::AcknowledgeBreachedAt] {
             manager
                 .alter_table(
                     Table::alter()

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use upturn_domain::values::{Errors, FieldError};
-use upturn_persistence::RequestFilter;
+use upturn_persistence::{RequestFilter, RequestSort};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
@@ -39,6 +39,8 @@ pub struct ListParams {
     pub filed_after: Option<String>,
     /// RFC 3339; exclusive.
     pub filed_before: Option<String>,
+    /// `newest` (default) or `deadline` (the nearest deadline first).
+    pub sort: Option<String>,
 }
 
 fn list<T: std::str::FromStr<Err = upturn_domain::model::UnknownValue>>(
@@ -131,6 +133,13 @@ impl ListParams {
             filed_before: errors
                 .take(time("filed_before", &self.filed_before))
                 .flatten(),
+            sort: errors
+                .take(match self.sort.as_deref() {
+                    None | Some("newest") => Ok(RequestSort::Newest),
+                    Some("deadline") => Ok(RequestSort::Deadline),
+                    Some(_) => Err(FieldError::new("sort", "must be one of: newest, deadline")),
+                })
+                .unwrap_or_default(),
         };
         if errors.is_empty() {
             Ok(filter)
@@ -163,7 +172,7 @@ pub async fn list_requests(
     let filter = filters.try_into_filter()?;
     let page = state
         .store
-        .list_requests(&caller.actor(), &filter, page.cursor()?, page.limit()?)
+        .list_requests(&caller.actor(), &filter, page.cursor.as_deref().filter(|c| !c.is_empty()), page.limit()?)
         .await?;
     Ok(HttpResponse::Ok().json(Paged::<RequestResponse>::new(page)))
 }
