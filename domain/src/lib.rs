@@ -5,9 +5,11 @@
 //! what it returns.
 
 pub mod lifecycle;
+pub mod metrics;
 pub mod model;
 pub mod notify;
 pub mod org;
+pub mod pulse;
 pub mod routing;
 pub mod sla;
 pub mod values;

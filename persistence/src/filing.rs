@@ -178,6 +178,7 @@ impl Store {
                 kind: *kind,
                 actor: Some(*actor),
                 at: *at,
+                deadline: None,
             })
             .collect();
         let told = fan_out(&*tx, self.backend(), &notices).await?;

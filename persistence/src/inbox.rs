@@ -65,9 +65,16 @@ pub(crate) struct Notice<'a> {
     pub kind: EventType,
     pub actor: Option<Uuid>,
     pub at: DateTime<Utc>,
+    /// For `sla_breached`: the deadline that passed.
+    pub deadline: Option<Deadline>,
 }
 
-fn summary(kind: EventType, request: &Request, units: &HashMap<Uuid, String>) -> String {
+fn summary(
+    kind: EventType,
+    deadline: Option<Deadline>,
+    request: &Request,
+    units: &HashMap<Uuid, String>,
+) -> String {
     let unit = |id: Option<Uuid>| {
         id.and_then(|id| units.get(&id).cloned())
             .unwrap_or_else(|| "a unit".to_owned())
@@ -83,18 +90,10 @@ fn summary(kind: EventType, request: &Request, units: &HashMap<Uuid, String>) ->
         EventType::Declined => format!("declined by {}", unit(request.resolved_unit_id)),
         EventType::FollowUpRecorded => "closed after the customer's follow-up".to_owned(),
         EventType::Reopened => "reopened: the customer is not satisfied".to_owned(),
-        EventType::SlaBreached => {
-            let which = if request.resolve_breached_at.is_some()
-                && request.status != upturn_domain::Status::New
-            {
-                Deadline::Resolve
-            } else if request.acknowledge_breached_at.is_some() {
-                Deadline::Acknowledge
-            } else {
-                Deadline::Resolve
-            };
-            format!("{} deadline passed", which.as_str())
-        }
+        EventType::SlaBreached => format!(
+            "{} deadline passed",
+            deadline.unwrap_or(Deadline::Resolve).as_str()
+        ),
     };
     format!("{} {}: {}", request.reference(), what, request.title)
 }
@@ -178,7 +177,7 @@ pub(crate) async fn fan_out<C: ConnectionTrait>(
                 .collect(),
             leaders: leaders.clone(),
         };
-        let text = summary(notice.kind, request, &names);
+        let text = summary(notice.kind, notice.deadline, request, &names);
         for member_id in recipients(notice.kind, request, notice.actor, &audience) {
             planned.push((member_id, notice, text.clone()));
         }

@@ -18,6 +18,6 @@ mod sweeper;
 pub use error::StoreError;
 pub use idempotency::{Idem, IdemKey, StoredResponse};
 pub use org::{MemberPatch, NewMember, NewUnit, UnitPatch};
-pub use requests::{Expectation, Page, RequestFilter, RequestSort, RequestRecord, TrackedRequest};
+pub use requests::{Expectation, Page, RequestFilter, RequestRecord, RequestSort, TrackedRequest};
 pub use rules::RuleInput;
 pub use store::{Backend, Store, StoreOptions};

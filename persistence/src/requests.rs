@@ -419,6 +419,7 @@ impl Store {
             kind: event.kind,
             actor: Some(actor.id),
             at: event.at,
+            deadline: None,
         };
         let told = fan_out(&*tx, self.backend(), &[notice]).await?;
         remember(&*tx, idem, &request).await?;
@@ -592,6 +593,7 @@ impl Store {
             kind: answer.1.event.kind,
             actor: Some(actor.id),
             at: answer.1.event.at,
+            deadline: None,
         };
         let told = fan_out(&*tx, self.backend(), &[notice]).await?;
         remember(&*tx, idem, &answer).await?;

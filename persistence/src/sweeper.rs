@@ -94,6 +94,7 @@ impl Store {
             kind: event.event.kind,
             actor: None,
             at: now,
+            deadline: Some(deadline),
         };
         let told = fan_out(&*tx, self.backend(), &[notice]).await?;
         tx.commit().await?;

@@ -88,8 +88,8 @@ pub struct TestApp {
     pub database_url: String,
     pub client: reqwest::Client,
     pub store: upturn_persistence::Store,
-    server: tokio::task::JoinHandle<()>,
-    _scratch: Scratch,
+    pub server: tokio::task::JoinHandle<()>,
+    pub _scratch: Scratch,
 }
 
 impl Drop for TestApp {

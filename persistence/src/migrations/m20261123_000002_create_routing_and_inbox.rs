@@ -193,9 +193,18 @@ impl MigrationTrait for Migration {
                 .await?;
         }
         manager
-            .drop_index(Index::drop().name("idx_requests_next_deadline").table(Requests::Table).to_owned())
+            .drop_index(
+                Index::drop()
+                    .name("idx_requests_next_deadline")
+                    .table(Requests::Table)
+                    .to_owned(),
+            )
             .await?;
-        for column in [Requests::NextDeadlineAt, Requests::ResolveBreachedAt, Requests::AcknowledgeBreachedAt] {
+        for column in [
+            Requests::NextDeadlineAt,
+            Requests::ResolveBreachedAt,
+            Requests::AcknowledgeBreachedAt,
+        ] {
             manager
                 .alter_table(
                     Table::alter()

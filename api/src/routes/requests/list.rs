@@ -172,7 +172,12 @@ pub async fn list_requests(
     let filter = filters.try_into_filter()?;
     let page = state
         .store
-        .list_requests(&caller.actor(), &filter, page.cursor.as_deref().filter(|c| !c.is_empty()), page.limit()?)
+        .list_requests(
+            &caller.actor(),
+            &filter,
+            page.cursor.as_deref().filter(|c| !c.is_empty()),
+            page.limit()?,
+        )
         .await?;
     Ok(HttpResponse::Ok().json(Paged::<RequestResponse>::new(page)))
 }
