@@ -90,9 +90,10 @@ pub fn spawn_feeds(hub: Arc<Hub>, store: &Store, database_url: &str) {
     });
     if store.backend() == Backend::Postgres {
         let url = database_url.to_owned();
+        let store = store.clone();
         tokio::spawn(async move {
             loop {
-                if let Err(error) = listen(&hub, &url).await {
+                if let Err(error) = listen(&hub, &store, &url).await {
                     tracing::warn!(error = %error, "Lost the inbox notification channel; reconnecting");
                 }
                 // Whatever was said while we were away: every stream looks.
@@ -103,13 +104,16 @@ pub fn spawn_feeds(hub: Arc<Hub>, store: &Store, database_url: &str) {
     }
 }
 
-async fn listen(hub: &Hub, url: &str) -> anyhow::Result<()> {
-    let mut listener = upturn_persistence::inbox::InboxListener::connect(url).await?;
+async fn listen(hub: &Hub, store: &Store, url: &str) -> anyhow::Result<()> {
+    use upturn_persistence::inbox::{InboxListener, News};
+    let mut listener = InboxListener::connect(url).await?;
     hub.wake_all();
+    store.forget_settings();
     loop {
         match listener.recv().await? {
-            Some(members) => hub.wake(&members),
-            None => hub.wake_all(),
+            News::Members(members) => hub.wake(&members),
+            News::Everyone => hub.wake_all(),
+            News::Settings => store.forget_settings(),
         }
     }
 }

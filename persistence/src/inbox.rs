@@ -258,7 +258,22 @@ pub(crate) async fn fan_out<C: ConnectionTrait>(
     Ok(told)
 }
 
-/// Hears the other replicas' "these members have new items" (PostgreSQL).
+/// The PostgreSQL channel that carries "leadership changed the rules or the
+/// SLA policies": every replica forgets its cached copy.
+pub const SETTINGS_CHANNEL: &str = "upturn_settings";
+
+/// What another replica said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum News {
+    /// These members have new inbox items.
+    Members(Vec<Uuid>),
+    /// Every stream should look.
+    Everyone,
+    /// Routing rules or SLA policies changed.
+    Settings,
+}
+
+/// Hears the other replicas' news (PostgreSQL).
 pub struct InboxListener(sea_orm::sqlx::postgres::PgListener);
 
 impl InboxListener {
@@ -267,22 +282,29 @@ impl InboxListener {
             .await
             .context("Failed to connect the inbox listener")?;
         listener
-            .listen(CHANNEL)
+            .listen_all([CHANNEL, SETTINGS_CHANNEL])
             .await
             .context("Failed to listen for inbox news")?;
         Ok(InboxListener(listener))
     }
 
-    /// The next news: the members told, or `None` for "everyone look".
-    pub async fn recv(&mut self) -> anyhow::Result<Option<Vec<Uuid>>> {
+    /// The next news.
+    pub async fn recv(&mut self) -> anyhow::Result<News> {
         let notification = self.0.recv().await.context("Lost the inbox listener")?;
+        if notification.channel() == SETTINGS_CHANNEL {
+            return Ok(News::Settings);
+        }
         let payload = notification.payload();
-        Ok((payload != "*").then(|| {
-            payload
-                .split(',')
-                .filter_map(|m| Uuid::parse_str(m).ok())
-                .collect()
-        }))
+        Ok(if payload == "*" {
+            News::Everyone
+        } else {
+            News::Members(
+                payload
+                    .split(',')
+                    .filter_map(|m| Uuid::parse_str(m).ok())
+                    .collect(),
+            )
+        })
     }
 }
 

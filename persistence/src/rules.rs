@@ -107,6 +107,29 @@ fn rule_row(
 }
 
 impl Store {
+    /// Forgets the cached routing rules and SLA policies (another replica
+    /// changed them).
+    pub fn forget_settings(&self) {
+        self.rules.clear();
+        self.policies.clear();
+    }
+
+    /// Forgets this process's cached settings and tells the other replicas.
+    async fn settings_changed(&self) -> anyhow::Result<()> {
+        self.forget_settings();
+        if self.backend() == crate::store::Backend::Postgres {
+            use sea_orm::ConnectionTrait;
+            self.db
+                .execute_unprepared(&format!(
+                    "SELECT pg_notify('{}', '')",
+                    crate::inbox::SETTINGS_CHANNEL
+                ))
+                .await
+                .context("Failed to tell the other replicas about new settings")?;
+        }
+        Ok(())
+    }
+
     async fn unit_kinds(&self) -> anyhow::Result<HashMap<Uuid, UnitKind>> {
         unit::Entity::find()
             .all(&self.db)
@@ -172,7 +195,7 @@ impl Store {
             .await
             .context("Failed to insert a routing rule")?;
         tx.commit().await?;
-        self.rules.clear();
+        self.settings_changed().await?;
         self.routing_rule(id).await
     }
 
@@ -208,7 +231,7 @@ impl Store {
             });
         }
         tx.commit().await?;
-        self.rules.clear();
+        self.settings_changed().await?;
         self.routing_rule(id).await
     }
 
@@ -219,7 +242,7 @@ impl Store {
             .await
             .context("Failed to delete a routing rule")?;
         tx.commit().await?;
-        self.rules.clear();
+        self.settings_changed().await?;
         if deleted.rows_affected == 0 {
             Err(StoreError::NotFound)
         } else {
@@ -258,7 +281,7 @@ impl Store {
             .context("Failed to store an SLA policy")?;
         }
         tx.commit().await?;
-        self.policies.clear();
+        self.settings_changed().await?;
         self.sla_policies().await
     }
 }

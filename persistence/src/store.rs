@@ -14,6 +14,9 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::migrations::Migrator;
 
+/// The PostgreSQL advisory lock key that serialises migrations ("UPTURN").
+const MIGRATION_LOCK: i64 = 0x5550_5455_524E;
+
 /// Which database the store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -183,7 +186,7 @@ impl Store {
             filings: None,
             wakeups: tokio::sync::broadcast::channel(1024).0,
         };
-        store.migrate().await?;
+        store.migrate(&options.url).await?;
         let filings = crate::filing::start(store.clone());
         Ok(Store {
             filings: Some(filings),
@@ -195,11 +198,37 @@ impl Store {
         self.backend
     }
 
-    /// Brings the schema up to date.
-    pub async fn migrate(&self) -> anyhow::Result<()> {
-        Migrator::up(&self.db, None)
+    /// Brings the schema up to date. On PostgreSQL, replicas starting
+    /// together take turns: the migrations run on one connection holding an
+    /// advisory lock, so the second replica waits, then finds nothing to do.
+    pub async fn migrate(&self, url: &str) -> anyhow::Result<()> {
+        if self.backend != Backend::Postgres {
+            return Migrator::up(&self.db, None)
+                .await
+                .context("Failed to run the database migrations");
+        }
+        let mut options = ConnectOptions::new(url.to_owned());
+        options
+            .max_connections(1)
+            .min_connections(1)
+            .sqlx_logging(false);
+        let session = Database::connect(options)
             .await
-            .context("Failed to run the database migrations")
+            .context("Failed to connect to run the migrations")?;
+        session
+            .execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+            .await
+            .context("Failed to take the migration lock")?;
+        let migrated = Migrator::up(&session, None)
+            .await
+            .context("Failed to run the database migrations");
+        let unlocked = session
+            .execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+            .await;
+        let _ = session.close().await;
+        migrated?;
+        unlocked.context("Failed to release the migration lock")?;
+        Ok(())
     }
 
     /// Whether the database answers.
