@@ -863,3 +863,74 @@ async fn two_processes_starting_together_both_come_up() {
         assert_eq!(ready.status().as_u16(), 200, "{} is not ready", server.name);
     }
 }
+
+/// SIGTERM ends every live stream at once and the process exits cleanly:
+/// a rolling restart never waits on idle streams (SQLite, no PostgreSQL needed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_live_streams_and_exits() {
+    let dir = common::scratch_dir();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("upturn.db").display());
+    let mut server = Server::start("A", &url).await;
+    let login = server
+        .client
+        .post(server.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": ADMIN_EMAIL, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let token = login["access_token"].as_str().unwrap().to_owned();
+    let mut streams = Vec::new();
+    for _ in 0..3 {
+        let response = server
+            .streams
+            .get(server.url("/api/v1/stream"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        streams.push(response);
+    }
+    // Each stream says it is connected before anything else.
+    for stream in &mut streams {
+        let first = stream.chunk().await.unwrap().unwrap();
+        assert!(String::from_utf8_lossy(&first).contains(": connected"));
+    }
+
+    let stopping = Instant::now();
+    let pid = server.child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+
+    // Every stream ends (no heartbeat wait), well before the 15 s heartbeat.
+    for mut stream in streams {
+        let ended = tokio::time::timeout(Duration::from_secs(5), async {
+            while let Ok(Some(_)) = stream.chunk().await {}
+        })
+        .await;
+        assert!(ended.is_ok(), "a stream was still open 5 s after SIGTERM");
+    }
+    let exit = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            stopping.elapsed() < Duration::from_secs(10),
+            "upturn did not exit within 10 s of SIGTERM:\n{}",
+            server.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        exit.success(),
+        "upturn exited with {exit}:\n{}",
+        server.log_text()
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
