@@ -379,6 +379,22 @@ fn in_filer_team(actor: &Actor, request: &Request) -> bool {
 const NOT_OWNER: &str = "only the unit that holds the request at its level may do this";
 const NOT_OPEN: &str = "the request is no longer open";
 
+/// Whether the actor may route this request down now, before a target is
+/// chosen (e.g. by a routing rule): the same checks, in the same order, as
+/// [`decide`] makes for [`Command::Route`].
+pub fn may_route(request: &Request, routed_units: &[Uuid], actor: &Actor) -> Result<(), Refusal> {
+    if !Scope::of(actor).admits(request.team_id, routed_units) {
+        return Err(Refusal::NotFound);
+    }
+    if !request.status.is_open() {
+        return Err(Refusal::InvalidTransition(NOT_OPEN));
+    }
+    if !holds(actor, request) {
+        return Err(Refusal::Forbidden(NOT_OWNER));
+    }
+    Ok(())
+}
+
 /// Decides what a command does to a request.
 ///
 /// `routed_units` are the units the request was ever routed to, for the

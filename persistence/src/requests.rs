@@ -511,6 +511,17 @@ impl Store {
         })
     }
 
+    /// A request the actor may see, with the units it was routed to;
+    /// `NotFound` otherwise.
+    pub async fn record_for(&self, actor: &Actor, id: Uuid) -> Result<RequestRecord, StoreError> {
+        let record = self.load(&self.db, id).await?;
+        if Scope::of(actor).admits(record.request.team_id, &record.routed_units) {
+            Ok(record)
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
     /// A request the actor may see; `NotFound` otherwise.
     pub async fn request_for(&self, actor: &Actor, id: Uuid) -> Result<Request, StoreError> {
         let record = self.load(&self.db, id).await?;

@@ -174,9 +174,9 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
-    async fn check_target(&self, target: Uuid) -> Result<(), StoreError> {
+    async fn check_target(&self, target: Uuid) -> Result<UnitKind, StoreError> {
         match self.unit(target).await {
-            Ok(unit) if unit.kind != UnitKind::Team => Ok(()),
+            Ok(unit) if unit.kind != UnitKind::Team => Ok(unit.kind),
             Ok(_) => Err(StoreError::invalid(
                 "target_unit_id",
                 "must be a service unit or the leadership unit: rules route down from the managers",
@@ -186,17 +186,35 @@ impl Store {
         }
     }
 
-    pub async fn create_routing_rule(&self, input: RuleInput) -> Result<RoutingRule, StoreError> {
-        self.check_target(input.target_unit_id).await?;
+    pub async fn create_routing_rule(
+        &self,
+        input: RuleInput,
+        idem: Option<crate::idempotency::Idem<RoutingRule>>,
+    ) -> Result<RoutingRule, StoreError> {
+        let kind = self.check_target(input.target_unit_id).await?;
         let id = Uuid::now_v7();
+        let created = RoutingRule {
+            id,
+            name: input.name.clone(),
+            position: input.position,
+            matches: input.matches.clone(),
+            target: RouteTarget {
+                unit_id: input.target_unit_id,
+                kind,
+            },
+            on_filing: input.on_filing,
+            active: input.active,
+            version: 1,
+        };
         let tx = self.write().await?;
         routing_rule::Entity::insert(rule_row(id, &input, 1)?)
             .exec_without_returning(&*tx)
             .await
             .context("Failed to insert a routing rule")?;
+        crate::idempotency::remember(&*tx, idem, &created).await?;
         tx.commit().await?;
         self.settings_changed().await?;
-        self.routing_rule(id).await
+        Ok(created)
     }
 
     /// Replaces a rule (`PUT`).

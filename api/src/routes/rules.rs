@@ -137,8 +137,13 @@ impl RuleBody {
             .keywords
             .iter()
             .map(|k| k.trim().to_owned())
-            .filter(|k| !k.is_empty())
             .collect();
+        if keywords.iter().any(String::is_empty) {
+            errors.push(FieldError::new(
+                "match.keywords",
+                "must not contain an empty keyword (an empty list matches anything)",
+            ));
+        }
         if keywords.iter().any(|k| k.chars().count() > 100) {
             errors.push(FieldError::new(
                 "match.keywords",
@@ -204,6 +209,7 @@ pub async fn get_rule(
 
 /// Add a routing rule (leaders).
 #[utoipa::path(post, path = "/api/v1/routing-rules", tag = "leadership", request_body = RuleBody,
+    params(("Idempotency-Key" = Option<String>, Header)),
     responses((status = 201, description = "Created", body = RuleResponse, headers(("Location" = String))),
         (status = 403, description = "Leaders only", body = Problem), (status = 422, description = "Validation failed", body = Problem)),
     security(("bearer" = [])))]
@@ -214,14 +220,36 @@ pub async fn create_rule(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Leader])?;
+    let key = http::idempotency_key(&request)?;
     let input: RuleBody = http::json(&request, &body)?;
-    let rule = state
-        .store
-        .create_routing_rule(input.try_into_domain(&state.categories)?)
-        .await?;
-    Ok(created(&location(rule.id))
-        .insert_header(etag(rule.version))
-        .json(RuleResponse::from(&rule)))
+    let rule_input = input.try_into_domain(&state.categories)?;
+    let fingerprint = http::fingerprint("POST /api/v1/routing-rules", &body);
+    let store = state.store.clone();
+    http::idempotent(
+        &store,
+        caller.0.id,
+        key,
+        fingerprint.clone(),
+        |key| async move {
+            let idem = key.map(|key| upturn_persistence::Idem::<RoutingRule> {
+                key,
+                render: Box::new(move |r: &RoutingRule| {
+                    http::stored(
+                        &fingerprint,
+                        201,
+                        Some(location(r.id)),
+                        Some(r.version),
+                        &RuleResponse::from(r),
+                    )
+                }),
+            });
+            let rule = state.store.create_routing_rule(rule_input, idem).await?;
+            Ok(created(&location(rule.id))
+                .insert_header(etag(rule.version))
+                .json(RuleResponse::from(&rule)))
+        },
+    )
+    .await
 }
 
 /// Replace a routing rule (leaders).

@@ -50,7 +50,10 @@ pub async fn route(
     let input: RouteBody = http::json(&request, &body)?;
     let note = Note::parse("note", &input.note).map_err(|e| ApiError::Validation(vec![e]))?;
     // Visibility first: a request the caller cannot see is 404 whatever the body says.
-    let current = state.store.request_for(&caller.actor(), *id).await?;
+    let actor = caller.actor();
+    let record = state.store.record_for(&actor, *id).await?;
+    upturn_domain::lifecycle::may_route(&record.request, &record.routed_units, &actor)?;
+    let current = record.request;
     let unit_id = match input.to_unit_id {
         Some(unit_id) => unit_id,
         None => {
