@@ -23,6 +23,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
+use common::sse::{Frame, Item, Parser, Sse};
 use common::{Backend, Member, PASSWORD, Resp, Scratch, filing, read};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
@@ -537,88 +538,6 @@ async fn two_processes_flag_each_deadline_once() {
 
 // ---------------------------------------------------------------------------
 // Server-Sent Events, across processes (the reader of `live.rs`)
-
-/// One dispatched SSE message.
-#[derive(Debug, Clone)]
-struct Item {
-    id: i64,
-    event: String,
-    data: Value,
-    /// When the test read it.
-    at: Instant,
-}
-
-#[derive(Debug)]
-enum Frame {
-    Comment(String),
-    Message(Item),
-}
-
-/// A line-based SSE parser: `id:`, `event:`, `data:`, `retry:`, comments.
-/// Unlike a browser it forgets the id after each message, so a message
-/// without its own id is caught.
-#[derive(Default)]
-struct Parser {
-    pending: Vec<u8>,
-    id: Option<String>,
-    event: Option<String>,
-    data: Vec<String>,
-}
-
-impl Parser {
-    fn push(&mut self, chunk: &[u8]) -> Vec<Frame> {
-        self.pending.extend_from_slice(chunk);
-        let mut frames = Vec::new();
-        while let Some(end) = self.pending.iter().position(|b| *b == b'\n') {
-            let raw: Vec<u8> = self.pending.drain(..=end).collect();
-            let line = String::from_utf8(raw).expect("the stream is UTF-8");
-            let line = line.trim_end_matches('\n').trim_end_matches('\r');
-            if line.is_empty() {
-                if !self.data.is_empty() {
-                    let data = self.data.join("\n");
-                    let id = self.id.take().expect("every message has an id");
-                    frames.push(Frame::Message(Item {
-                        id: id.parse().expect("ids are numbers"),
-                        event: self.event.take().unwrap_or_else(|| "message".to_owned()),
-                        data: serde_json::from_str(&data).expect("data is JSON"),
-                        at: Instant::now(),
-                    }));
-                }
-                self.id = None;
-                self.event = None;
-                self.data.clear();
-                continue;
-            }
-            if let Some(comment) = line.strip_prefix(':') {
-                frames.push(Frame::Comment(comment.trim().to_owned()));
-                continue;
-            }
-            let (field, value) = match line.split_once(':') {
-                Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
-                None => (line, ""),
-            };
-            match field {
-                "id" => self.id = Some(value.to_owned()),
-                "event" => self.event = Some(value.to_owned()),
-                "data" => self.data.push(value.to_owned()),
-                _ => {}
-            }
-        }
-        frames
-    }
-}
-
-/// An open stream, read in the background; dropping it disconnects.
-struct Sse {
-    frames: mpsc::UnboundedReceiver<Frame>,
-    reader: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Sse {
-    fn drop(&mut self) {
-        self.reader.abort();
-    }
-}
 
 /// Opens `GET /api/v1/stream` on `server` as the bearer of `token`.
 async fn open_stream(server: &Server, token: &str, last_event_id: Option<i64>) -> Sse {
