@@ -217,6 +217,68 @@ where
     }
 }
 
+/// How a created resource is answered: where it lives, its version (for the
+/// `ETag`) and its body.
+pub struct Answer<B> {
+    pub location: String,
+    pub version: Option<i64>,
+    pub body: B,
+}
+
+/// Answers a create with `201`, `Location`, `ETag` and the body, honouring
+/// `Idempotency-Key`: `make` gets the key's `Idem` (whose renderer is
+/// `answer`, so a retry replays the very same answer) and creates the value.
+pub async fn create<T, B, F, Fut>(
+    store: &Store,
+    request: &HttpRequest,
+    member_id: Uuid,
+    operation: &str,
+    body: &[u8],
+    answer: fn(&T) -> Answer<B>,
+    make: F,
+) -> Result<HttpResponse, ApiError>
+where
+    T: 'static,
+    B: 'static,
+    B: Serialize,
+    F: FnOnce(Option<upturn_persistence::Idem<T>>) -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    let key = idempotency_key(request)?;
+    let fingerprint = fingerprint(operation, body);
+    idempotent(
+        store,
+        member_id,
+        key,
+        fingerprint.clone(),
+        |key| async move {
+            let idem = key.map(|key| upturn_persistence::Idem::<T> {
+                key,
+                render: Box::new(move |value: &T| {
+                    let Answer {
+                        location,
+                        version,
+                        body,
+                    } = answer(value);
+                    stored(&fingerprint, 201, Some(location), version, &body)
+                }),
+            });
+            let value = make(idem).await?;
+            let Answer {
+                location,
+                version,
+                body,
+            } = answer(&value);
+            let mut response = created(&location);
+            if let Some(version) = version {
+                response.insert_header(etag(version));
+            }
+            Ok(response.json(body))
+        },
+    )
+    .await
+}
+
 /// `limit` and `cursor` of every list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -6,13 +6,13 @@ use serde::{Deserialize, Serialize};
 use upturn_domain::model::Role;
 use upturn_domain::org::Member;
 use upturn_domain::values::{Email, Errors, FieldError, Name, Password};
-use upturn_persistence::{Idem, MemberPatch, NewMember};
+use upturn_persistence::{MemberPatch, NewMember};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::{Authenticated, hash_password};
 use crate::error::{ApiError, Problem};
-use crate::http::{self, PageParams, Paged, created, etag};
+use crate::http::{self, PageParams, Paged, etag};
 use crate::startup::AppState;
 
 /// A member (never their password or its hash).
@@ -82,6 +82,14 @@ fn location(id: Uuid) -> String {
     format!("/api/v1/members/{id}")
 }
 
+fn answer(member: &Member) -> http::Answer<MemberResponse> {
+    http::Answer {
+        location: location(member.id),
+        version: Some(member.version),
+        body: MemberResponse::from(member),
+    }
+}
+
 fn ok(member: &Member) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(etag(member.version))
@@ -132,7 +140,6 @@ pub async fn create_member(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin])?;
-    let key = http::idempotency_key(&request)?;
     let input: CreateMemberBody = http::json(&request, &body)?;
     let mut errors = Errors::default();
     let name = errors.take(Name::parse("name", &input.name));
@@ -143,14 +150,15 @@ pub async fn create_member(
     else {
         return Err(ApiError::Validation(errors.into_vec()));
     };
-    let fingerprint = http::fingerprint("POST /api/v1/members", &body);
     let store = state.store.clone();
-    http::idempotent(
+    http::create(
         &store,
+        &request,
         caller.0.id,
-        key,
-        fingerprint.clone(),
-        |key| async move {
+        "POST /api/v1/members",
+        &body,
+        answer,
+        |idem| async move {
             let new = NewMember {
                 name: name.into_inner(),
                 email: email.as_str().to_owned(),
@@ -158,22 +166,7 @@ pub async fn create_member(
                 unit_id: input.unit_id,
                 password_hash: hash_password(password.expose().to_owned()).await?,
             };
-            let idem = key.map(|key| Idem::<Member> {
-                key,
-                render: Box::new(move |m: &Member| {
-                    http::stored(
-                        &fingerprint,
-                        201,
-                        Some(location(m.id)),
-                        Some(m.version),
-                        &MemberResponse::from(m),
-                    )
-                }),
-            });
-            let member = state.store.create_member(new, idem).await?;
-            Ok(created(&location(member.id))
-                .insert_header(etag(member.version))
-                .json(MemberResponse::from(&member)))
+            Ok(state.store.create_member(new, idem).await?)
         },
     )
     .await

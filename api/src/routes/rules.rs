@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::auth::Authenticated;
 use crate::error::{ApiError, Problem};
-use crate::http::{self, created, etag};
+use crate::http::{self, etag};
 use crate::startup::AppState;
 
 /// What a rule matches; an empty list matches anything.
@@ -175,6 +175,14 @@ fn location(id: Uuid) -> String {
     format!("/api/v1/routing-rules/{id}")
 }
 
+fn answer(rule: &RoutingRule) -> http::Answer<RuleResponse> {
+    http::Answer {
+        location: location(rule.id),
+        version: Some(rule.version),
+        body: RuleResponse::from(rule),
+    }
+}
+
 /// List the routing rules, by position (leaders).
 #[utoipa::path(get, path = "/api/v1/routing-rules", tag = "leadership",
     responses((status = 200, description = "The rules", body = RuleList), (status = 403, description = "Leaders only", body = Problem)),
@@ -220,34 +228,17 @@ pub async fn create_rule(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Leader])?;
-    let key = http::idempotency_key(&request)?;
     let input: RuleBody = http::json(&request, &body)?;
     let rule_input = input.try_into_domain(&state.categories)?;
-    let fingerprint = http::fingerprint("POST /api/v1/routing-rules", &body);
     let store = state.store.clone();
-    http::idempotent(
+    http::create(
         &store,
+        &request,
         caller.0.id,
-        key,
-        fingerprint.clone(),
-        |key| async move {
-            let idem = key.map(|key| upturn_persistence::Idem::<RoutingRule> {
-                key,
-                render: Box::new(move |r: &RoutingRule| {
-                    http::stored(
-                        &fingerprint,
-                        201,
-                        Some(location(r.id)),
-                        Some(r.version),
-                        &RuleResponse::from(r),
-                    )
-                }),
-            });
-            let rule = state.store.create_routing_rule(rule_input, idem).await?;
-            Ok(created(&location(rule.id))
-                .insert_header(etag(rule.version))
-                .json(RuleResponse::from(&rule)))
-        },
+        "POST /api/v1/routing-rules",
+        &body,
+        answer,
+        |idem| async move { Ok(state.store.create_routing_rule(rule_input, idem).await?) },
     )
     .await
 }

@@ -5,13 +5,13 @@ use serde::{Deserialize, Serialize};
 use upturn_domain::model::{Role, UnitKind};
 use upturn_domain::org::Unit;
 use upturn_domain::values::{Errors, FieldError, Name};
-use upturn_persistence::{Idem, NewUnit, UnitPatch};
+use upturn_persistence::{NewUnit, UnitPatch};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::Authenticated;
 use crate::error::{ApiError, Problem};
-use crate::http::{self, PageParams, Paged, created, etag};
+use crate::http::{self, PageParams, Paged, etag};
 use crate::startup::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -71,6 +71,14 @@ fn location(id: Uuid) -> String {
     format!("/api/v1/units/{id}")
 }
 
+fn answer(unit: &Unit) -> http::Answer<UnitResponse> {
+    http::Answer {
+        location: location(unit.id),
+        version: Some(unit.version),
+        body: UnitResponse::from(unit),
+    }
+}
+
 fn ok(unit: &Unit) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(etag(unit.version))
@@ -118,7 +126,6 @@ pub async fn create_unit(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin])?;
-    let key = http::idempotency_key(&request)?;
     let input: CreateUnitBody = http::json(&request, &body)?;
     let mut errors = Errors::default();
     let name = errors.take(Name::parse("name", &input.name));
@@ -137,31 +144,15 @@ pub async fn create_unit(
         kind,
         categories: categories.unwrap_or_default(),
     };
-    let fingerprint = http::fingerprint("POST /api/v1/units", &body);
     let store = state.store.clone();
-    http::idempotent(
+    http::create(
         &store,
+        &request,
         caller.0.id,
-        key,
-        fingerprint.clone(),
-        |key| async move {
-            let idem = key.map(|key| Idem::<Unit> {
-                key,
-                render: Box::new(move |u: &Unit| {
-                    http::stored(
-                        &fingerprint,
-                        201,
-                        Some(location(u.id)),
-                        Some(u.version),
-                        &UnitResponse::from(u),
-                    )
-                }),
-            });
-            let unit = state.store.create_unit(new, idem).await?;
-            Ok(created(&location(unit.id))
-                .insert_header(etag(unit.version))
-                .json(UnitResponse::from(&unit)))
-        },
+        "POST /api/v1/units",
+        &body,
+        answer,
+        |idem| async move { Ok(state.store.create_unit(new, idem).await?) },
     )
     .await
 }

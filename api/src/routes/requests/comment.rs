@@ -5,14 +5,14 @@ use serde::Deserialize;
 use upturn_domain::Command;
 use upturn_domain::lifecycle::{Event, Request};
 use upturn_domain::values::Note;
-use upturn_persistence::{Expectation, Idem};
+use upturn_persistence::Expectation;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::EventResponse;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, Problem};
-use crate::http::{self, created};
+use crate::http;
 use crate::startup::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -25,6 +25,14 @@ pub struct CommentBody {
 
 fn location(request_id: Uuid, event_id: Uuid) -> String {
     format!("/api/v1/requests/{request_id}/events/{event_id}")
+}
+
+fn answer((_, event): &(Request, Event)) -> http::Answer<EventResponse> {
+    http::Answer {
+        location: location(event.request_id, event.id),
+        version: None,
+        body: EventResponse::from(event),
+    }
 }
 
 /// Comment on a request you can see. Honours `Idempotency-Key`.
@@ -46,40 +54,28 @@ pub async fn comment(
     id: web::Path<Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let key = http::idempotency_key(&request)?;
     let input: CommentBody = http::json(&request, &body)?;
     let text = Note::parse("body", &input.body).map_err(|e| ApiError::Validation(vec![e]))?;
     let actor = caller.actor();
     let id = *id;
-    let fingerprint = http::fingerprint(&format!("POST /api/v1/requests/{id}/comments"), &body);
+    let operation = format!("POST /api/v1/requests/{id}/comments");
     let store = state.store.clone();
-    http::idempotent(
+    http::create(
         &store,
+        &request,
         actor.id,
-        key,
-        fingerprint.clone(),
-        |key| async move {
-            let idem = key.map(|key| Idem::<(Request, Event)> {
-                key,
-                render: Box::new(move |(_, event): &(Request, Event)| {
-                    http::stored(
-                        &fingerprint,
-                        201,
-                        Some(location(id, event.id)),
-                        None,
-                        &EventResponse::from(event),
-                    )
-                }),
-            });
+        &operation,
+        &body,
+        answer,
+        |idem| async move {
             let command = Command::Comment {
                 body: text,
                 internal: input.internal,
             };
-            let (_, event) = state
+            Ok(state
                 .store
                 .apply(&actor, id, command, Expectation::default(), idem)
-                .await?;
-            Ok(created(&location(id, event.id)).json(EventResponse::from(&event)))
+                .await?)
         },
     )
     .await

@@ -5,13 +5,12 @@ use serde::Deserialize;
 use upturn_domain::lifecycle::{Customer, NewRequest, Request};
 use upturn_domain::model::{Channel, Kind, Urgency};
 use upturn_domain::values::{Category, Contact, Errors, FieldError, Name, Note, Text, Title};
-use upturn_persistence::Idem;
 use utoipa::ToSchema;
 
 use super::{CustomerBody, RequestResponse, location};
 use crate::auth::Authenticated;
 use crate::error::{ApiError, Problem};
-use crate::http::{self, created, etag};
+use crate::http;
 use crate::startup::AppState;
 
 /// Resolved on the spot: "I did it because it mattered".
@@ -136,6 +135,14 @@ impl FileRequestBody {
     }
 }
 
+fn answer(request: &Request) -> http::Answer<RequestResponse> {
+    http::Answer {
+        location: location(request.id),
+        version: Some(request.version),
+        body: RequestResponse::from(request),
+    }
+}
+
 /// File a request for a customer.
 ///
 /// The team is the filer's unit. The request starts `new` at level
@@ -163,35 +170,18 @@ pub async fn file(
     request: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let key = http::idempotency_key(&request)?;
     let input: FileRequestBody = http::json(&request, &body)?;
     let new_request = input.try_into_domain(&state.categories)?;
     let actor = caller.actor();
-    let fingerprint = http::fingerprint("POST /api/v1/requests", &body);
     let store = state.store.clone();
-    http::idempotent(
+    http::create(
         &store,
+        &request,
         actor.id,
-        key,
-        fingerprint.clone(),
-        |key| async move {
-            let idem = key.map(|key| Idem::<Request> {
-                key,
-                render: Box::new(move |r: &Request| {
-                    http::stored(
-                        &fingerprint,
-                        201,
-                        Some(location(r.id)),
-                        Some(r.version),
-                        &RequestResponse::from(r),
-                    )
-                }),
-            });
-            let filed = state.store.file_request(&actor, new_request, idem).await?;
-            Ok(created(&location(filed.id))
-                .insert_header(etag(filed.version))
-                .json(RequestResponse::from(&filed)))
-        },
+        "POST /api/v1/requests",
+        &body,
+        answer,
+        |idem| async move { Ok(state.store.file_request(&actor, new_request, idem).await?) },
     )
     .await
 }
