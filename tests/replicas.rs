@@ -23,7 +23,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
-use common::sse::{Frame, Item, Parser, Sse};
+use common::sse::{Parser, Sse, assert_consecutive};
 use common::{Backend, Member, PASSWORD, Resp, Scratch, filing, read};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
@@ -581,78 +581,6 @@ async fn open_stream(server: &Server, token: &str, last_event_id: Option<i64>) -
     let mut sse = Sse { frames, reader };
     sse.connected().await;
     sse
-}
-
-impl Sse {
-    /// Waits for the `: connected` comment the server sends once the stream
-    /// is registered (so nothing committed from now on can be missed).
-    async fn connected(&mut self) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        loop {
-            match tokio::time::timeout_at(deadline, self.frames.recv()).await {
-                Ok(Some(Frame::Comment(c))) if c == "connected" => return,
-                Ok(Some(Frame::Comment(_))) => {}
-                Ok(Some(Frame::Message(item))) => {
-                    panic!("an item came before `: connected`: {item:?}")
-                }
-                Ok(None) => panic!("the stream closed before `: connected`"),
-                Err(_) => panic!("no `: connected` within 5 s"),
-            }
-        }
-    }
-
-    /// The next message within `within`, skipping comments.
-    async fn next_item(&mut self, within: Duration) -> Option<Item> {
-        let deadline = tokio::time::Instant::now() + within;
-        loop {
-            match tokio::time::timeout_at(deadline, self.frames.recv()).await {
-                Ok(Some(Frame::Message(item))) => return Some(item),
-                Ok(Some(Frame::Comment(_))) => {}
-                Ok(None) | Err(_) => return None,
-            }
-        }
-    }
-
-    /// Exactly `n` messages within `within`, or a panic saying how many came.
-    async fn take(&mut self, n: usize, within: Duration) -> Vec<Item> {
-        let deadline = Instant::now() + within;
-        let mut items = Vec::with_capacity(n);
-        while items.len() < n {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.next_item(left).await {
-                Some(item) => items.push(item),
-                None => panic!(
-                    "{} of {n} items came within {within:?}; last: {:?}",
-                    items.len(),
-                    items.last()
-                ),
-            }
-        }
-        items
-    }
-
-    /// Whatever comes until the stream has been quiet for `quiet`.
-    async fn drain(&mut self, quiet: Duration) -> Vec<Item> {
-        let mut items = Vec::new();
-        while let Some(item) = self.next_item(quiet).await {
-            items.push(item);
-        }
-        items
-    }
-}
-
-/// Ids strictly increasing by one.
-#[track_caller]
-fn assert_consecutive(items: &[Item], what: &str) {
-    for pair in items.windows(2) {
-        assert_eq!(
-            pair[1].id,
-            pair[0].id + 1,
-            "{what}: ids must increase by one, got {} then {}",
-            pair[0].id,
-            pair[1].id
-        );
-    }
 }
 
 const LIVE_FILINGS: usize = 20;
