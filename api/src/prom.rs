@@ -1,4 +1,5 @@
-//! Prometheus metrics: request counts and latencies by route and status.
+//! Prometheus metrics (request counts and latencies by route and status)
+//! and one access-log line per request.
 
 use std::time::Instant;
 
@@ -38,9 +39,17 @@ pub async fn record(
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
     let response = next.call(request).await?;
+    let elapsed = started.elapsed();
+    tracing::info!(
+        http.method = %method,
+        http.route = %route,
+        http.status = response.status().as_u16(),
+        elapsed_ms = elapsed.as_secs_f64() * 1000.0,
+        "Request handled"
+    );
     let status = response.status().as_u16().to_string();
     let labels = [("method", method), ("route", route), ("status", status)];
     metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!(DURATION, &labels).record(started.elapsed().as_secs_f64());
+    metrics::histogram!(DURATION, &labels).record(elapsed.as_secs_f64());
     Ok(response)
 }

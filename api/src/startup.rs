@@ -146,7 +146,7 @@ impl Application {
             App::new()
                 .wrap(from_fn(crate::prom::record))
                 .wrap(from_fn(crate::error::problem_details))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<crate::telemetry::RootSpan>::new())
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
                 .app_data(web::QueryConfig::default().error_handler(|e, _| json_error(e).into()))
