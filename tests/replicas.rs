@@ -58,6 +58,11 @@ struct Server {
 impl Server {
     /// Starts `upturn serve` on `database_url` and waits until it is ready.
     async fn start(name: &'static str, database_url: &str) -> Server {
+        Server::start_logging(name, database_url, "warn").await
+    }
+
+    /// Like `start`, with the given `UPTURN_LOG` filter, in JSON.
+    async fn start_logging(name: &'static str, database_url: &str, filter: &str) -> Server {
         let port = free_port();
         let log = std::env::temp_dir().join(format!(
             "upturn-replicas-{}-{name}.log",
@@ -80,7 +85,8 @@ impl Server {
             .env("UPTURN_BOOTSTRAP_ADMIN_EMAIL", ADMIN_EMAIL)
             .env("UPTURN_BOOTSTRAP_ADMIN_PASSWORD", PASSWORD)
             .env("UPTURN_SLA_SWEEP_SECONDS", "1")
-            .env("UPTURN_LOG", "warn")
+            .env("UPTURN_LOG", filter)
+            .env("UPTURN_LOG_FORMAT", "json")
             .stdin(Stdio::null())
             .stdout(log_file.try_clone().unwrap())
             .stderr(log_file)
@@ -779,5 +785,93 @@ async fn sigterm_drains_live_streams_and_exits() {
         "upturn exited with {exit}:\n{}",
         server.log_text()
     );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Secrets never reach the logs, even at `debug`: not the password sent to
+/// log in, not the bearer token, not a stream ticket, not a tracking code;
+/// and every line written while serving a request carries its request id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_never_reach_the_logs() {
+    let dir = common::scratch_dir();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("upturn.db").display());
+    let server = Server::start_logging("A", &url, "debug").await;
+    let login = |password: &'static str| {
+        server
+            .client
+            .post(server.url("/api/v1/auth/login"))
+            .json(&json!({"email": ADMIN_EMAIL, "password": password}))
+            .send()
+    };
+    let wrong = login("a-wrong-password-123").await.unwrap();
+    assert_eq!(wrong.status().as_u16(), 401);
+    let token = login(PASSWORD)
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ticket = server
+        .client
+        .post(server.url("/api/v1/stream/ticket"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["ticket"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stream = server
+        .streams
+        .get(server.url(&format!("/api/v1/stream?ticket={ticket}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status().as_u16(), 200);
+    drop(stream);
+    let tracked = server
+        .client
+        .get(server.url("/api/v1/track/ZZZZ-9999"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tracked.status().as_u16(), 404);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let log = server.log_text();
+    for secret in [
+        PASSWORD,
+        "a-wrong-password-123",
+        token.as_str(),
+        ticket.as_str(),
+        "ZZZZ-9999",
+        JWT_SECRET,
+    ] {
+        assert!(
+            !log.contains(secret),
+            "the log holds a secret ({}…):\n{log}",
+            &secret[..6]
+        );
+    }
+    let handled: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("Request handled"))
+        .collect();
+    assert!(handled.len() >= 5, "one access line per request:\n{log}");
+    for line in log
+        .lines()
+        .filter(|l| l.contains("\"HTTP request\"") || l.contains("Request handled"))
+    {
+        assert!(
+            line.contains("\"request_id\""),
+            "a request's log line without its id: {line}"
+        );
+    }
     let _ = std::fs::remove_dir_all(dir);
 }
