@@ -32,6 +32,7 @@ on_both_backends!(
     sla_policies_shape_and_validation,
     new_policies_apply_to_later_filings_only,
     routing_restarts_the_acknowledge_clock,
+    sort_by_deadline_pages_nearest_first,
     inbox_tells_owners_filer_and_team_never_the_actor,
     watchers_are_told_until_they_stop,
     inbox_items_are_marked_read_by_their_owner_only,
@@ -2228,4 +2229,75 @@ async fn deadlines_passed_are_told_once_each(app: TestApp) {
     let summaries = breach_summaries(&app, &org.service1, &id).await;
     assert_eq!(summaries.len(), 1, "{summaries:?}");
     assert!(summaries[0].contains("acknowledge deadline passed"));
+}
+
+/// `sort=deadline`: the nearest next deadline first (the acknowledge one
+/// while new, the resolve one after), paged with a cursor, no duplicates.
+async fn sort_by_deadline_pages_nearest_first(app: TestApp) {
+    let org = org(&app).await;
+    let leader = &org.leader.token;
+    // Urgencies with different clocks: critical (15 min to acknowledge),
+    // high (1 h), normal (4 h), low (24 h).
+    let mut filed = Vec::new();
+    for urgency in [
+        "low", "critical", "normal", "high", "low", "critical", "normal",
+    ] {
+        let mut body = common::filing("Sorted");
+        body["urgency"] = json!(urgency);
+        filed.push(
+            app.post("/api/v1/requests", &org.front_a.token, body)
+                .await
+                .expect(201)
+                .body,
+        );
+    }
+    // Acknowledged: its next deadline becomes the resolve one (critical: 4 h).
+    let first_critical = filed[1]["id"].as_str().unwrap().to_owned();
+    app.post(
+        &format!("/api/v1/requests/{first_critical}/acknowledge"),
+        &org.manager_a.token,
+        json!({}),
+    )
+    .await
+    .expect(200);
+
+    let mut seen: Vec<Value> = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/requests?sort=deadline&limit=3&cursor={c}"),
+            None => "/api/v1/requests?sort=deadline&limit=3".to_owned(),
+        };
+        let page = app.get(&path, leader).await.expect(200).body;
+        seen.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    let ids: Vec<&str> = seen.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let unique: HashSet<&str> = ids.iter().copied().collect();
+    assert_eq!(ids.len(), filed.len(), "every request once: {ids:?}");
+    assert_eq!(unique.len(), filed.len());
+    let next_at: Vec<DateTime<FixedOffset>> = seen
+        .iter()
+        .map(|r| DateTime::parse_from_rfc3339(r["sla"]["next"]["at"].as_str().unwrap()).unwrap())
+        .collect();
+    assert!(
+        next_at.windows(2).all(|w| w[0] <= w[1]),
+        "nearest deadline first: {next_at:?}"
+    );
+    assert_eq!(seen[0]["urgency"], "critical");
+    assert_eq!(seen[0]["sla"]["next"]["deadline"], "acknowledge");
+    let acked = seen
+        .iter()
+        .find(|r| r["id"] == first_critical.as_str())
+        .unwrap();
+    assert_eq!(acked["sla"]["next"]["deadline"], "resolve");
+    app.get("/api/v1/requests?sort=oldest", leader)
+        .await
+        .expect_problem(422, "validation_failed");
+    app.get("/api/v1/requests?sort=deadline&cursor=garbage", leader)
+        .await
+        .expect_problem(422, "validation_failed");
 }

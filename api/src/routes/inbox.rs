@@ -241,7 +241,9 @@ async fn feed(
         if *shutdown.borrow() {
             return;
         }
-        let items = match state.store.inbox_after(member, cursor, 100).await {
+        // Boxed: an idle stream then keeps only a small task, not the
+        // database call's state (this is what 5,000 open streams cost).
+        let items = match Box::pin(state.store.inbox_after(member, cursor, 100)).await {
             Ok(items) => items,
             Err(error) => {
                 tracing::warn!(error = %error, "A stream could not read its inbox");
