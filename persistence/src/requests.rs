@@ -165,6 +165,95 @@ fn search_text(r: &Request) -> String {
     format!("{}\n{}\n{}", r.title, r.description, r.customer_expectation).to_lowercase()
 }
 
+/// Which requests `actor` may see and `filter` keeps, for the list and the
+/// CSV export alike; `None` when the actor may see none at all.
+fn request_condition(actor: &Actor, filter: &RequestFilter) -> Option<Condition> {
+    let mut condition = Condition::all();
+    match Scope::of(actor) {
+        Scope::Everything => {}
+        Scope::Nothing => return None,
+        Scope::Team(team) => condition = condition.add(request::Column::TeamId.eq(team)),
+        Scope::RoutedTo(unit) => {
+            condition = condition.add(
+                request::Column::Id.in_subquery(
+                    Query::select()
+                        .column(request_unit::Column::RequestId)
+                        .from(request_unit::Entity)
+                        .and_where(request_unit::Column::UnitId.eq(unit))
+                        .to_owned(),
+                ),
+            )
+        }
+    }
+    fn strings<T: Copy>(values: &[T], f: fn(T) -> &'static str) -> Vec<&'static str> {
+        values.iter().map(|v| f(*v)).collect()
+    }
+    if !filter.statuses.is_empty() {
+        condition =
+            condition.add(request::Column::Status.is_in(strings(&filter.statuses, Status::as_str)));
+    }
+    if !filter.levels.is_empty() {
+        condition =
+            condition.add(request::Column::Level.is_in(strings(&filter.levels, Level::as_str)));
+    }
+    if !filter.kinds.is_empty() {
+        condition =
+            condition.add(request::Column::Kind.is_in(strings(&filter.kinds, Kind::as_str)));
+    }
+    if !filter.urgencies.is_empty() {
+        condition = condition
+            .add(request::Column::Urgency.is_in(strings(&filter.urgencies, Urgency::as_str)));
+    }
+    if !filter.categories.is_empty() {
+        condition = condition.add(request::Column::Category.is_in(filter.categories.clone()));
+    }
+    if let Some(unit) = filter.unit_id {
+        condition = condition.add(request::Column::UnitId.eq(unit));
+    }
+    if filter.mine {
+        condition = condition.add(request::Column::FiledBy.eq(actor.id));
+    }
+    if filter.assigned_to_me {
+        condition = condition.add(request::Column::AssigneeId.eq(actor.id));
+    }
+    if filter.overdue {
+        let at = now();
+        let open = [Status::New, Status::Acknowledged, Status::InProgress].map(Status::as_str);
+        condition = condition.add(request::Column::Status.is_in(open)).add(
+            Condition::any().add(request::Column::ResolveBy.lt(at)).add(
+                Condition::all()
+                    .add(request::Column::Status.eq(Status::New.as_str()))
+                    .add(request::Column::AcknowledgeBy.lt(at)),
+            ),
+        );
+    }
+    if let Some(q) = &filter.q {
+        let escaped = q
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\');
+        let mut any = Condition::any().add(request::Column::SearchText.like(pattern));
+        if let Some(number) = q
+            .trim()
+            .to_uppercase()
+            .strip_prefix("UP-")
+            .and_then(|n| n.parse::<i64>().ok())
+        {
+            any = any.add(request::Column::Number.eq(number));
+        }
+        condition = condition.add(any);
+    }
+    if let Some(after) = filter.filed_after {
+        condition = condition.add(request::Column::FiledAt.gte(after));
+    }
+    if let Some(before) = filter.filed_before {
+        condition = condition.add(request::Column::FiledAt.lt(before));
+    }
+    Some(condition)
+}
+
 /// The deadline a list sorted by deadline orders by: the next one of an
 /// open request, the resolve deadline of an answered one.
 fn next_deadline_at(r: &Request) -> DateTime<Utc> {
@@ -622,94 +711,12 @@ impl Store {
         limit: u64,
     ) -> Result<Page<Request>, StoreError> {
         let bad_cursor = || StoreError::invalid("cursor", "is not a cursor this list gave");
-        let mut condition = Condition::all();
-        match Scope::of(actor) {
-            Scope::Everything => {}
-            Scope::Nothing => {
-                return Ok(Page {
-                    items: vec![],
-                    next_cursor: None,
-                });
-            }
-            Scope::Team(team) => condition = condition.add(request::Column::TeamId.eq(team)),
-            Scope::RoutedTo(unit) => {
-                condition = condition.add(
-                    request::Column::Id.in_subquery(
-                        Query::select()
-                            .column(request_unit::Column::RequestId)
-                            .from(request_unit::Entity)
-                            .and_where(request_unit::Column::UnitId.eq(unit))
-                            .to_owned(),
-                    ),
-                )
-            }
-        }
-        fn strings<T: Copy>(values: &[T], f: fn(T) -> &'static str) -> Vec<&'static str> {
-            values.iter().map(|v| f(*v)).collect()
-        }
-        if !filter.statuses.is_empty() {
-            condition = condition
-                .add(request::Column::Status.is_in(strings(&filter.statuses, Status::as_str)));
-        }
-        if !filter.levels.is_empty() {
-            condition =
-                condition.add(request::Column::Level.is_in(strings(&filter.levels, Level::as_str)));
-        }
-        if !filter.kinds.is_empty() {
-            condition =
-                condition.add(request::Column::Kind.is_in(strings(&filter.kinds, Kind::as_str)));
-        }
-        if !filter.urgencies.is_empty() {
-            condition = condition
-                .add(request::Column::Urgency.is_in(strings(&filter.urgencies, Urgency::as_str)));
-        }
-        if !filter.categories.is_empty() {
-            condition = condition.add(request::Column::Category.is_in(filter.categories.clone()));
-        }
-        if let Some(unit) = filter.unit_id {
-            condition = condition.add(request::Column::UnitId.eq(unit));
-        }
-        if filter.mine {
-            condition = condition.add(request::Column::FiledBy.eq(actor.id));
-        }
-        if filter.assigned_to_me {
-            condition = condition.add(request::Column::AssigneeId.eq(actor.id));
-        }
-        if filter.overdue {
-            let at = now();
-            let open = [Status::New, Status::Acknowledged, Status::InProgress].map(Status::as_str);
-            condition = condition.add(request::Column::Status.is_in(open)).add(
-                Condition::any().add(request::Column::ResolveBy.lt(at)).add(
-                    Condition::all()
-                        .add(request::Column::Status.eq(Status::New.as_str()))
-                        .add(request::Column::AcknowledgeBy.lt(at)),
-                ),
-            );
-        }
-        if let Some(q) = &filter.q {
-            let escaped = q
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            let pattern = sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\');
-            let mut any = Condition::any().add(request::Column::SearchText.like(pattern));
-            if let Some(number) = q
-                .trim()
-                .to_uppercase()
-                .strip_prefix("UP-")
-                .and_then(|n| n.parse::<i64>().ok())
-            {
-                any = any.add(request::Column::Number.eq(number));
-            }
-            condition = condition.add(any);
-        }
-        if let Some(after) = filter.filed_after {
-            condition = condition.add(request::Column::FiledAt.gte(after));
-        }
-        if let Some(before) = filter.filed_before {
-            condition = condition.add(request::Column::FiledAt.lt(before));
-        }
+        let Some(mut condition) = request_condition(actor, filter) else {
+            return Ok(Page {
+                items: vec![],
+                next_cursor: None,
+            });
+        };
         let mut query = request::Entity::find();
         match filter.sort {
             RequestSort::Newest => {

@@ -43,6 +43,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/members/{id}", web::patch().to(members::update_member))
                 .route("/requests", web::get().to(requests::list::list_requests))
                 .route("/requests", web::post().to(requests::file::file))
+                // Before `/requests/{id}`, which would take `export.csv` for an id.
+                .route(
+                    "/requests/export.csv",
+                    web::get().to(requests::export::export_requests),
+                )
                 .route("/requests/{id}", web::get().to(requests::get::get_request))
                 .route(
                     "/requests/{id}/events",
@@ -119,7 +124,8 @@ impl Modify for BearerAuth {
         session::login, session::me,
         units::list_units, units::create_unit, units::get_unit, units::update_unit,
         members::list_members, members::create_member, members::get_member, members::update_member,
-        requests::file::file, requests::list::list_requests, requests::get::get_request,
+        requests::file::file, requests::list::list_requests, requests::export::export_requests,
+        requests::get::get_request,
         requests::events::list_events, requests::events::get_event,
         requests::acknowledge::acknowledge, requests::route::route, requests::status::set_status,
         requests::comment::comment, requests::follow_up::follow_up,

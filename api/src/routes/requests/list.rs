@@ -83,7 +83,7 @@ fn time(field: &str, raw: &Option<String>) -> Result<Option<DateTime<Utc>>, Fiel
 }
 
 impl ListParams {
-    fn try_into_filter(&self) -> Result<RequestFilter, ApiError> {
+    pub(crate) fn try_into_filter(&self) -> Result<RequestFilter, ApiError> {
         let mut errors = Errors::default();
         let filter = RequestFilter {
             statuses: errors

@@ -3,6 +3,7 @@
 pub mod acknowledge;
 pub mod comment;
 pub mod events;
+pub mod export;
 pub mod file;
 pub mod follow_up;
 pub mod get;
