@@ -22,12 +22,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
-use common::sse::{Parser, Sse, assert_consecutive};
+use common::sse::{Sse, assert_consecutive};
 use common::{Backend, Member, Resp, Scratch, TestApp, filing, org, read};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
-use tokio::sync::mpsc;
 use upturn_api::config::Settings;
 use upturn_api::hub::Hub;
 use upturn_api::startup::Application;
@@ -253,34 +252,11 @@ async fn try_stream(
     if let Some(id) = last_event_id {
         request = request.header("Last-Event-ID", id.to_string());
     }
-    let mut response = request.send().await.unwrap();
+    let response = request.send().await.unwrap();
     if response.status().as_u16() != 200 {
         return Err(read(response).await);
     }
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    assert!(
-        content_type.starts_with("text/event-stream"),
-        "the stream is an event stream: {content_type}"
-    );
-    let (sender, frames) = mpsc::unbounded_channel();
-    let reader = tokio::spawn(async move {
-        let mut parser = Parser::default();
-        while let Ok(Some(chunk)) = response.chunk().await {
-            for frame in parser.push(&chunk) {
-                if sender.send(frame).is_err() {
-                    return;
-                }
-            }
-        }
-    });
-    let mut sse = Sse { frames, reader };
-    sse.connected().await;
-    Ok(sse)
+    Ok(Sse::open(response).await)
 }
 
 async fn open_stream(app: &TestApp, auth: Auth<'_>, last_event_id: Option<i64>) -> Sse {

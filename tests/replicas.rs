@@ -23,11 +23,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
-use common::sse::{Parser, Sse, assert_consecutive};
+use common::sse::{Sse, assert_consecutive};
 use common::{Backend, Member, PASSWORD, Resp, Scratch, filing, read};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
 
 const ADMIN_EMAIL: &str = "admin@replicas.upturn";
 const JWT_SECRET: &str = "replicas-test-secret-0123456789abcdef";
@@ -555,7 +554,7 @@ async fn open_stream(server: &Server, token: &str, last_event_id: Option<i64>) -
     if let Some(id) = last_event_id {
         request = request.header("Last-Event-ID", id.to_string());
     }
-    let mut response = request.send().await.unwrap();
+    let response = request.send().await.unwrap();
     if response.status().as_u16() != 200 {
         let answer = read(response).await;
         panic!(
@@ -563,30 +562,7 @@ async fn open_stream(server: &Server, token: &str, last_event_id: Option<i64>) -
             server.name, answer.status, answer.body
         );
     }
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    assert!(
-        content_type.starts_with("text/event-stream"),
-        "the stream is an event stream: {content_type}"
-    );
-    let (sender, frames) = mpsc::unbounded_channel();
-    let reader = tokio::spawn(async move {
-        let mut parser = Parser::default();
-        while let Ok(Some(chunk)) = response.chunk().await {
-            for frame in parser.push(&chunk) {
-                if sender.send(frame).is_err() {
-                    return;
-                }
-            }
-        }
-    });
-    let mut sse = Sse { frames, reader };
-    sse.connected().await;
-    sse
+    Sse::open(response).await
 }
 
 const LIVE_FILINGS: usize = 20;

@@ -90,6 +90,35 @@ impl Drop for Sse {
 }
 
 impl Sse {
+    /// Reads an answered `GET /api/v1/stream` in the background, once it
+    /// is checked to be an event stream and has said `: connected`.
+    pub async fn open(mut response: reqwest::Response) -> Sse {
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        assert!(
+            content_type.starts_with("text/event-stream"),
+            "the stream is an event stream: {content_type}"
+        );
+        let (sender, frames) = mpsc::unbounded_channel();
+        let reader = tokio::spawn(async move {
+            let mut parser = Parser::default();
+            while let Ok(Some(chunk)) = response.chunk().await {
+                for frame in parser.push(&chunk) {
+                    if sender.send(frame).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        let mut sse = Sse { frames, reader };
+        sse.connected().await;
+        sse
+    }
+
     /// Waits for the `: connected` comment the server sends once the stream
     /// is registered (so nothing committed from now on can be missed).
     pub async fn connected(&mut self) {
