@@ -63,32 +63,20 @@ enum InboxItems {
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // SQLite adds one column per ALTER TABLE.
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Requests::Table)
-                    .add_column(timestamp_with_time_zone_null(
-                        Requests::AcknowledgeBreachedAt,
-                    ))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Requests::Table)
-                    .add_column(timestamp_with_time_zone_null(Requests::ResolveBreachedAt))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Requests::Table)
-                    .add_column(timestamp_with_time_zone_null(Requests::NextDeadlineAt))
-                    .to_owned(),
-            )
-            .await?;
+        for column in [
+            Requests::AcknowledgeBreachedAt,
+            Requests::ResolveBreachedAt,
+            Requests::NextDeadlineAt,
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Requests::Table)
+                        .add_column(timestamp_with_time_zone_null(column))
+                        .to_owned(),
+                )
+                .await?;
+        }
         manager
             .create_index(
                 Index::create()
