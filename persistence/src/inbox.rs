@@ -24,6 +24,7 @@ use uuid::Uuid;
 
 use crate::entities::{inbox_item, member, unit, watcher};
 use crate::error::StoreError;
+use crate::requests::Page;
 use crate::store::{Backend, Store};
 
 /// The PostgreSQL channel that carries "these members have new items".
@@ -308,13 +309,6 @@ impl InboxListener {
     }
 }
 
-/// A page of a member's inbox, newest first.
-#[derive(Debug, Clone)]
-pub struct InboxPage {
-    pub items: Vec<InboxItem>,
-    pub next_cursor: Option<i64>,
-}
-
 impl Store {
     /// Tells this process's live streams that `members` have new items.
     pub(crate) fn wake(&self, members: Vec<Uuid>) {
@@ -335,7 +329,7 @@ impl Store {
         member_id: Uuid,
         before: Option<i64>,
         limit: u64,
-    ) -> Result<InboxPage, StoreError> {
+    ) -> Result<Page<InboxItem>, StoreError> {
         let mut query = inbox_item::Entity::find()
             .filter(inbox_item::Column::MemberId.eq(member_id))
             .order_by_desc(inbox_item::Column::Seq)
@@ -343,21 +337,14 @@ impl Store {
         if let Some(before) = before {
             query = query.filter(inbox_item::Column::Seq.lt(before));
         }
-        let mut items: Vec<InboxItem> = query
+        let items: Vec<InboxItem> = query
             .all(&self.db)
             .await
             .context("Failed to read an inbox")?
             .into_iter()
             .map(item_from_row)
             .collect();
-        let more = items.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-        items.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        let next_cursor = if more {
-            items.last().map(|i| i.seq)
-        } else {
-            None
-        };
-        Ok(InboxPage { items, next_cursor })
+        Ok(Page::from_overfetch(items, limit, |i| i.seq.to_string()))
     }
 
     /// A member's items after `seq`, oldest first: what a stream sends next.

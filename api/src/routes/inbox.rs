@@ -88,7 +88,7 @@ pub async fn inbox(
     let page = state.store.inbox(caller.0.id, cursor, limit).await?;
     Ok(HttpResponse::Ok().json(InboxPageResponse {
         items: page.items.iter().map(InboxItemResponse::from).collect(),
-        next_cursor: page.next_cursor.map(|c| c.to_string()),
+        next_cursor: page.next_cursor,
     }))
 }
 
