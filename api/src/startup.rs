@@ -226,7 +226,7 @@ fn spawn_sweeper(state: Arc<AppState>, seconds: u64) {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match state.store.sweep_sla(chrono::Utc::now()).await {
+            match state.store.sweep_sla(state.store.clock().now()).await {
                 Ok(0) => {}
                 Ok(flagged) => tracing::info!(flagged, "SLA deadlines passed"),
                 Err(error) => tracing::warn!(error = %error, "SLA sweep failed"),

@@ -3,6 +3,7 @@
 //! PostgreSQL. Every write is one transaction: the change, its event and the
 //! version bump commit together or not at all.
 
+pub mod clock;
 mod entities;
 mod error;
 mod filing;

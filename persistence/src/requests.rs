@@ -167,7 +167,11 @@ fn search_text(r: &Request) -> String {
 
 /// Which requests `actor` may see and `filter` keeps, for the list and the
 /// CSV export alike; `None` when the actor may see none at all.
-fn request_condition(actor: &Actor, filter: &RequestFilter) -> Option<Condition> {
+fn request_condition(
+    actor: &Actor,
+    filter: &RequestFilter,
+    now: DateTime<Utc>,
+) -> Option<Condition> {
     let mut condition = Condition::all();
     match Scope::of(actor) {
         Scope::Everything => {}
@@ -217,7 +221,7 @@ fn request_condition(actor: &Actor, filter: &RequestFilter) -> Option<Condition>
         condition = condition.add(request::Column::AssigneeId.eq(actor.id));
     }
     if filter.overdue {
-        let at = now();
+        let at = now;
         let open = [Status::New, Status::Acknowledged, Status::InProgress].map(Status::as_str);
         condition = condition.add(request::Column::Status.is_in(open)).add(
             Condition::any().add(request::Column::ResolveBy.lt(at)).add(
@@ -538,7 +542,7 @@ impl Store {
             number,
             tracking_code: Some(tracking_code(random_bytes())),
             policy,
-            now: now(),
+            now: self.now(),
             route: upturn_domain::routing::on_filing(rules, &subject)
                 .map(|rule| (rule.target, rule.name.clone())),
         }
@@ -641,7 +645,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         check_version(request.version, expect.if_match, expect.version)?;
-        let outcome = upturn_domain::decide(&request, &routed_units, actor, command, now())
+        let outcome = upturn_domain::decide(&request, &routed_units, actor, command, self.now())
             .map_err(StoreError::Refused)?;
         let mut row = request_to_row(&outcome.request);
         row.id = sea_orm::ActiveValue::NotSet;
@@ -711,7 +715,7 @@ impl Store {
         limit: u64,
     ) -> Result<Page<Request>, StoreError> {
         let bad_cursor = || StoreError::invalid("cursor", "is not a cursor this list gave");
-        let Some(mut condition) = request_condition(actor, filter) else {
+        let Some(mut condition) = request_condition(actor, filter, self.now()) else {
             return Ok(Page {
                 items: vec![],
                 next_cursor: None,

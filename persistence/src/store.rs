@@ -50,6 +50,8 @@ pub struct Store {
     pub(crate) filings: Option<crate::filing::Queue>,
     /// Members with new inbox items, for this process's live streams.
     pub(crate) wakeups: tokio::sync::broadcast::Sender<Arc<Vec<uuid::Uuid>>>,
+    /// What every timestamp the store writes is read from.
+    pub(crate) clock: crate::clock::Clock,
 }
 
 /// The SLA policies, kept for a few seconds between reads.
@@ -185,6 +187,7 @@ impl Store {
             last_number: Arc::default(),
             filings: None,
             wakeups: tokio::sync::broadcast::channel(1024).0,
+            clock: crate::clock::Clock::default(),
         };
         store.migrate(&options.url).await?;
         let filings = crate::filing::start(store.clone());
@@ -196,6 +199,15 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The clock the store stamps changes with; tests stop and move it.
+    pub fn clock(&self) -> &crate::clock::Clock {
+        &self.clock
+    }
+
+    pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     /// Brings the schema up to date. On PostgreSQL, replicas starting
