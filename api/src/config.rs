@@ -8,7 +8,9 @@ use anyhow::Context;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
+use upturn_domain::metrics::SilentMultiplier;
 use upturn_domain::model::DEFAULT_CATEGORIES;
+use upturn_domain::pulse::MinGroup;
 
 /// A string that prints as `<redacted>`.
 #[derive(Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -67,6 +69,11 @@ pub struct Settings {
     /// Seconds between full SQLite WAL checkpoints that truncate the log
     /// (SQLite also checkpoints every 1,000 pages on its own).
     pub wal_checkpoint_seconds: u64,
+    /// Expressed dissatisfaction × this = the estimated silent
+    /// dissatisfaction (a rule of thumb; at least 1).
+    pub silent_multiplier: u32,
+    /// Pulse groups with fewer answers show no figures (at least 3).
+    pub pulse_min_group: u64,
 }
 
 impl Default for Settings {
@@ -86,6 +93,8 @@ impl Default for Settings {
             track_lookups_per_minute: 60,
             wal_checkpoint_seconds: 30,
             sla_sweep_seconds: 30,
+            silent_multiplier: SilentMultiplier::DEFAULT.get(),
+            pulse_min_group: MinGroup::DEFAULT.get(),
         }
     }
 }
@@ -120,7 +129,20 @@ impl Settings {
             self.jwt_ttl_seconds > 0,
             "UPTURN_JWT_TTL_SECONDS must be positive"
         );
+        self.multiplier()?;
+        self.min_group()?;
         Ok(())
+    }
+
+    /// `UPTURN_SILENT_MULTIPLIER` as the domain value.
+    pub fn multiplier(&self) -> anyhow::Result<SilentMultiplier> {
+        SilentMultiplier::new(self.silent_multiplier)
+            .context("UPTURN_SILENT_MULTIPLIER is out of range")
+    }
+
+    /// `UPTURN_PULSE_MIN_GROUP` as the domain value; below 3 refuses to start.
+    pub fn min_group(&self) -> anyhow::Result<MinGroup> {
+        MinGroup::new(self.pulse_min_group).context("UPTURN_PULSE_MIN_GROUP is out of range")
     }
 
     /// The categories requests may be filed under.
