@@ -10,6 +10,7 @@ pub mod model;
 pub mod notify;
 pub mod org;
 pub mod pulse;
+pub mod rollup;
 pub mod routing;
 pub mod sla;
 pub mod values;

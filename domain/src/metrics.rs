@@ -103,6 +103,11 @@ impl RequestFacts {
         self.follow_ups.last().filter(|f| !f.reopened)
     }
 
+    /// The standing resolution was followed up with the customer reached.
+    pub fn closed_reached(&self) -> bool {
+        self.closing_follow_up().is_some_and(|c| c.reached)
+    }
+
     /// Answered (resolved or declined) at least once: it has an answer now,
     /// or was reopened, which only ever follows an answer.
     fn answered_at_least_once(&self) -> bool {
@@ -160,6 +165,60 @@ pub fn sla_outcome(
         return Some(false);
     }
     answered_at.map(|at| at <= resolve_by)
+}
+
+/// The facts of a request from its current state, its timeline (oldest
+/// first) and its follow-ups (oldest first). A closed request keeps the kind
+/// of the answer it was closed on: the last resolution or decline of its
+/// timeline (a request filed resolved on the spot has none: resolved).
+pub fn facts_of(
+    request: &crate::lifecycle::Request,
+    timeline: &[TimelineStep],
+    follow_ups: Vec<FollowUpFacts>,
+) -> RequestFacts {
+    let answer = match (request.resolved_at, request.resolved_level) {
+        (Some(at), Some(level)) => {
+            let kind = match request.status {
+                Status::Declined => AnswerKind::Declined,
+                Status::Resolved => AnswerKind::Resolved,
+                _ => timeline
+                    .iter()
+                    .rev()
+                    .find_map(|step| match step.kind {
+                        EventType::Declined => Some(AnswerKind::Declined),
+                        EventType::Resolved => Some(AnswerKind::Resolved),
+                        _ => None,
+                    })
+                    .unwrap_or(AnswerKind::Resolved),
+            };
+            Some(Answer {
+                kind,
+                level,
+                after_seconds: (at - request.filed_at).num_seconds(),
+            })
+        }
+        _ => None,
+    };
+    let breaches = count(
+        timeline
+            .iter()
+            .filter(|step| step.kind == EventType::SlaBreached),
+    );
+    RequestFacts {
+        kind: request.kind,
+        category: request.category.clone(),
+        status: request.status,
+        level: request.level,
+        filed_at: request.filed_at,
+        acknowledge_seconds: first_acknowledge_seconds(timeline),
+        answer,
+        sla_met: sla_outcome(
+            breaches,
+            answer.and(request.resolved_at),
+            request.resolve_by,
+        ),
+        follow_ups,
+    }
 }
 
 // ──────────────────────────────────────────────────────── generic formulas

@@ -334,3 +334,56 @@ proptest! {
         prop_assert!(release(p, now, MinGroup::DEFAULT, &tallies).is_err());
     }
 }
+
+// ──────────────────────────────────────────────────────────── roll-ups
+
+proptest! {
+    /// Summing what each request adds, then computing the figures, gives
+    /// exactly the overview computed from the requests themselves: what the
+    /// roll-up tables keep is enough, and means the same.
+    #[test]
+    fn the_overview_from_summed_counts_is_the_overview(
+        facts in proptest::collection::vec(facts(), 0..40),
+        now in instant(),
+        m in 1_u32..20,
+    ) {
+        use upturn_domain::rollup::{Counts, overview_from_parts};
+        let multiplier = SilentMultiplier::new(m).unwrap();
+        let counts: Counts = facts.iter().map(Counts::of).sum();
+        let mut by_category = BTreeMap::new();
+        for f in &facts {
+            *by_category.entry(f.category.clone()).or_insert(0) += 1;
+        }
+        let expected = metrics::overview(&facts, now, multiplier);
+        let got = overview_from_parts(
+            &counts,
+            &by_category,
+            metrics::backlog(&facts, now).age_seconds,
+            metrics::time_to_acknowledge(&facts),
+            metrics::time_to_resolve(&facts),
+            multiplier,
+        );
+        prop_assert_eq!(got, expected);
+    }
+
+    /// Finding the bucket that holds a rank, then the value at the offset
+    /// inside it, is the nearest-rank percentile: the histogram only says
+    /// where to look.
+    #[test]
+    fn a_percentile_found_through_the_histogram_is_exact(
+        values in proptest::collection::vec(prop_oneof![0_i64..200, 0_i64..5_000_000], 1..80),
+        p in 0_u8..=100,
+    ) {
+        use upturn_domain::rollup::{bucket, locate, rank};
+        let mut histogram = BTreeMap::new();
+        for v in &values {
+            *histogram.entry(bucket(*v)).or_insert(0_u64) += 1;
+        }
+        let histogram: Vec<(i64, u64)> = histogram.into_iter().collect();
+        let r = rank(values.len() as u64, p).unwrap();
+        let (b, offset) = locate(&histogram, r).unwrap();
+        let mut inside: Vec<i64> = values.iter().copied().filter(|v| bucket(*v) == b).collect();
+        inside.sort_unstable();
+        prop_assert_eq!(Some(inside[offset as usize]), percentile(&values, p));
+    }
+}
