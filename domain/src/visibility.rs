@@ -53,6 +53,46 @@ impl Scope {
     }
 }
 
+/// Whose figures a member may read (`GET /metrics/…`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsAccess {
+    /// Leaders: the whole organisation and every unit.
+    Organisation,
+    /// Managers: their own team only.
+    Team(Uuid),
+}
+
+impl MetricsAccess {
+    /// `None` for every other role: no figures at all (`403`).
+    pub fn of(actor: &Actor) -> Option<MetricsAccess> {
+        match (actor.role, actor.unit_id) {
+            (Role::Leader, _) => Some(MetricsAccess::Organisation),
+            (Role::Manager, Some(team)) => Some(MetricsAccess::Team(team)),
+            _ => None,
+        }
+    }
+
+    /// The unit to compute over when the caller asked for `asked`
+    /// (`None`: the whole organisation for leaders, their team for
+    /// managers); `None` when they may not read that unit (`403`: units are
+    /// not secret, only their figures).
+    pub fn unit(self, asked: Option<Uuid>) -> Option<Option<Uuid>> {
+        match (self, asked) {
+            (MetricsAccess::Organisation, asked) => Some(asked),
+            (MetricsAccess::Team(team), None) => Some(Some(team)),
+            (MetricsAccess::Team(team), Some(unit)) => (unit == team).then_some(Some(team)),
+        }
+    }
+
+    /// Whether a unit's own figures may be shown (`/metrics/by-unit`).
+    pub fn admits_unit(self, unit: Uuid) -> bool {
+        match self {
+            MetricsAccess::Organisation => true,
+            MetricsAccess::Team(team) => team == unit,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,6 +126,28 @@ mod tests {
         ];
         for (who, expected) in cases {
             assert_eq!(Scope::of(&who).admits(team, &routed), expected, "{who:?}");
+        }
+    }
+
+    #[test]
+    fn leaders_read_every_unit_managers_their_team_others_nothing() {
+        let team = Uuid::from_u128(1);
+        let other = Uuid::from_u128(2);
+        let leader = MetricsAccess::of(&actor(Role::Leader, Some(Uuid::from_u128(5))));
+        assert_eq!(leader, Some(MetricsAccess::Organisation));
+        assert_eq!(leader.and_then(|a| a.unit(None)), Some(None));
+        assert_eq!(leader.and_then(|a| a.unit(Some(other))), Some(Some(other)));
+        let manager = MetricsAccess::of(&actor(Role::Manager, Some(team)));
+        assert_eq!(manager.and_then(|a| a.unit(None)), Some(Some(team)));
+        assert_eq!(manager.and_then(|a| a.unit(Some(team))), Some(Some(team)));
+        assert_eq!(manager.and_then(|a| a.unit(Some(other))), None);
+        assert!(manager.is_some_and(|a| a.admits_unit(team) && !a.admits_unit(other)));
+        for role in [Role::Frontline, Role::Service, Role::Admin] {
+            assert_eq!(
+                MetricsAccess::of(&actor(role, Some(team))),
+                None,
+                "{role:?}"
+            );
         }
     }
 }

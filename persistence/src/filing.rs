@@ -169,6 +169,11 @@ impl Store {
                 .context("Failed to record routings on filing")?;
         }
         let filed: Vec<&Request> = answers.iter().filter_map(|a| a.as_ref().ok()).collect();
+        let contributions: Vec<_> = filed
+            .iter()
+            .map(|r| crate::metrics::Contribution::filed(r, &[]))
+            .collect();
+        crate::metrics::record(&*tx, self.backend(), &contributions, true).await?;
         let notices: Vec<Notice<'_>> = filed
             .iter()
             .zip(&notices)

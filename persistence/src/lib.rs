@@ -9,6 +9,7 @@ mod error;
 mod filing;
 pub mod idempotency;
 pub mod inbox;
+pub mod metrics;
 pub mod migrations;
 mod org;
 mod requests;
@@ -18,6 +19,7 @@ mod sweeper;
 
 pub use error::StoreError;
 pub use idempotency::{Idem, IdemKey, StoredResponse};
+pub use metrics::MetricsQuery;
 pub use org::{MemberPatch, NewMember, NewUnit, UnitPatch};
 pub use requests::{Expectation, Page, RequestFilter, RequestRecord, RequestSort, TrackedRequest};
 pub use rules::RuleInput;

@@ -118,7 +118,7 @@ where
     value.map(|v| parse(what, v)).transpose()
 }
 
-fn request_from_row(row: request::Model) -> anyhow::Result<Request> {
+pub(crate) fn request_from_row(row: request::Model) -> anyhow::Result<Request> {
     Ok(Request {
         id: row.id,
         number: row.number,
@@ -506,6 +506,13 @@ impl Store {
             .await
             .context("Failed to record a routing on filing")?;
         }
+        crate::metrics::record(
+            &*tx,
+            self.backend(),
+            &[crate::metrics::Contribution::filed(&request, &[])],
+            true,
+        )
+        .await?;
         let notice = Notice {
             request: &request,
             event_id,
@@ -690,6 +697,11 @@ impl Store {
             .await
             .context("Failed to record a follow-up")?;
         }
+        let mut units = routed_units;
+        if let Some(unit_id) = outcome.routed_to {
+            units.push(unit_id);
+        }
+        self.record_metrics(&*tx, &outcome.request, &units).await?;
         let answer = (outcome.request, event);
         let notice = Notice {
             request: &answer.0,

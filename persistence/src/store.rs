@@ -215,9 +215,10 @@ impl Store {
     /// advisory lock, so the second replica waits, then finds nothing to do.
     pub async fn migrate(&self, url: &str) -> anyhow::Result<()> {
         if self.backend != Backend::Postgres {
-            return Migrator::up(&self.db, None)
+            Migrator::up(&self.db, None)
                 .await
-                .context("Failed to run the database migrations");
+                .context("Failed to run the database migrations")?;
+            return self.rebuild_metrics_if_missing().await.map(|_| ());
         }
         let mut options = ConnectOptions::new(url.to_owned());
         options
@@ -231,9 +232,14 @@ impl Store {
             .execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
             .await
             .context("Failed to take the migration lock")?;
-        let migrated = Migrator::up(&session, None)
+        let migrated = match Migrator::up(&session, None)
             .await
-            .context("Failed to run the database migrations");
+            .context("Failed to run the database migrations")
+        {
+            // Under the lock too: one replica builds, the others find it done.
+            Ok(()) => self.rebuild_metrics_if_missing().await.map(|_| ()),
+            Err(error) => Err(error),
+        };
         let unlocked = session
             .execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
             .await;

@@ -71,7 +71,10 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let tx = self.write().await?;
-        let RequestRecord { request, .. } = self.load_with(&*tx, id, true).await?;
+        let RequestRecord {
+            request,
+            routed_units,
+        } = self.load_with(&*tx, id, true).await?;
         let Some(outcome) = upturn_domain::lifecycle::breach(&request, deadline, now) else {
             return Ok(false);
         };
@@ -88,6 +91,8 @@ impl Store {
             return Ok(false);
         }
         let event = crate::requests::insert_event(&*tx, id, &outcome.event).await?;
+        self.record_metrics(&*tx, &outcome.request, &routed_units)
+            .await?;
         let notice = Notice {
             request: &outcome.request,
             event_id: event.id,

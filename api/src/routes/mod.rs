@@ -5,6 +5,7 @@ pub mod docs;
 pub mod health;
 pub mod inbox;
 pub mod members;
+pub mod metrics;
 pub mod requests;
 pub mod rules;
 pub mod session;
@@ -90,7 +91,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/routing-rules/{id}", web::delete().to(rules::delete_rule))
                 .route("/sla-policies", web::get().to(rules::get_policies))
                 .route("/sla-policies", web::put().to(rules::put_policies))
-                .route("/track/{code}", web::get().to(track::track)),
+                .route("/track/{code}", web::get().to(track::track))
+                .route(
+                    "/metrics/overview",
+                    web::get().to(metrics::overview::overview),
+                )
+                .route("/metrics/by-unit", web::get().to(metrics::by_unit::by_unit))
+                .route(
+                    "/metrics/by-category",
+                    web::get().to(metrics::by_category::by_category),
+                )
+                .route("/metrics/trend", web::get().to(metrics::trend::trend)),
         );
 }
 
@@ -133,6 +144,8 @@ impl Modify for BearerAuth {
         inbox::inbox, inbox::mark_read, inbox::watch, inbox::unwatch, inbox::ticket, inbox::stream,
         rules::list_rules, rules::get_rule, rules::create_rule, rules::replace_rule, rules::delete_rule,
         rules::get_policies, rules::put_policies,
+        metrics::overview::overview, metrics::by_unit::by_unit,
+        metrics::by_category::by_category, metrics::trend::trend,
     ),
     components(schemas(
         crate::error::Problem, crate::error::ProblemField,
@@ -147,6 +160,7 @@ impl Modify for BearerAuth {
         (name = "public", description = "For customers, without an account"),
         (name = "inbox", description = "What each member is told, in their inbox and live"),
         (name = "leadership", description = "Routing rules and SLA policies"),
+        (name = "metrics", description = "Leadership figures, each defined in docs/metrics.md"),
         (name = "operations", description = "Probes and metrics"),
     )
 )]

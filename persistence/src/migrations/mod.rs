@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_create_core_tables;
 mod m20261123_000002_create_routing_and_inbox;
+mod m20261130_000003_create_metric_rollups;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_create_core_tables::Migration),
             Box::new(m20261123_000002_create_routing_and_inbox::Migration),
+            Box::new(m20261130_000003_create_metric_rollups::Migration),
         ]
     }
 }

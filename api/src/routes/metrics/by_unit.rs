@@ -1,0 +1,93 @@
+//! `GET /api/v1/metrics/by-unit`: the overview's figures per unit, a page
+//! of units at a time.
+
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+use upturn_persistence::MetricsQuery;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{Figures, MetricsParams, PeriodResponse};
+use crate::auth::Authenticated;
+use crate::error::{ApiError, Problem};
+use crate::http::PageParams;
+use crate::startup::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitFigures {
+    pub unit_id: Uuid,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ByUnitResponse {
+    pub period: PeriodResponse,
+    /// Units in id order; a request counts in its team and in every unit it
+    /// was routed to, so the items do not add up to the organisation.
+    pub items: Vec<UnitFigures>,
+    /// Pass it as `cursor` for the next units; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Leadership figures per unit.
+///
+/// The figures of `GET /metrics/overview` for each unit's scope: the
+/// requests its team filed, or that were ever routed to it. Leaders get
+/// every unit (`unit_id` narrows to one); a manager gets their team only.
+#[utoipa::path(
+    get, path = "/api/v1/metrics/by-unit", tag = "metrics",
+    params(MetricsParams, PageParams),
+    responses(
+        (status = 200, description = "The figures per unit", body = ByUnitResponse),
+        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 403, description = "Leaders; managers for their own team only", body = Problem),
+        (status = 422, description = "A parameter is not valid", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn by_unit(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    params: web::Query<MetricsParams>,
+    page: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let now = state.store.clock().now();
+    let asked = params.ask(&caller, now)?;
+    let (units, next_cursor) = match asked.unit_id {
+        Some(unit) => (vec![state.store.unit(unit).await?.id], None),
+        None => {
+            let after = page
+                .cursor
+                .as_deref()
+                .map(|c| {
+                    Uuid::parse_str(c)
+                        .map_err(|_| ApiError::field("cursor", "is not a cursor this list gave"))
+                })
+                .transpose()?;
+            let units = state.store.list_units(after, page.limit()?).await?;
+            (
+                units.items.iter().map(|u| u.id).collect(),
+                units.next_cursor,
+            )
+        }
+    };
+    let mut items = Vec::with_capacity(units.len());
+    for unit_id in units.into_iter().filter(|u| asked.access.admits_unit(*u)) {
+        let query = MetricsQuery {
+            window: asked.window,
+            unit_id: Some(unit_id),
+            category: None,
+        };
+        let overview = state.store.metrics(&query, now, state.multiplier).await?;
+        items.push(UnitFigures {
+            unit_id,
+            figures: overview.into(),
+        });
+    }
+    Ok(HttpResponse::Ok().json(ByUnitResponse {
+        period: asked.window.into(),
+        items,
+        next_cursor,
+    }))
+}
