@@ -189,12 +189,16 @@ pub(crate) async fn fan_out<C: ConnectionTrait>(
     let told: BTreeSet<Uuid> = planned.iter().map(|(m, _, _)| *m).collect();
     if backend == Backend::Postgres {
         // Lock the recipients in id order: numbering per member is serial.
+        // `FOR NO KEY UPDATE`, not `FOR UPDATE`: the key-share locks that
+        // foreign keys take when a request or an item names a member must
+        // not wait for it (two filings, each naming the other's recipient,
+        // would deadlock).
         member::Entity::find()
             .select_only()
             .column(member::Column::Id)
             .filter(member::Column::Id.is_in(told.iter().copied()))
             .order_by_asc(member::Column::Id)
-            .lock_exclusive()
+            .lock(sea_orm::sea_query::LockType::NoKeyUpdate)
             .into_tuple::<Uuid>()
             .all(conn)
             .await
