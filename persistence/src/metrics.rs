@@ -225,7 +225,7 @@ fn durations(facts: &RequestFacts) -> (Option<i64>, Option<i64>) {
 }
 
 type DayKey = (Uuid, i64, String);
-type BucketKey = (Uuid, Measure, i64, String, i64);
+type BucketKey = (Uuid, Measure, i64, i64);
 
 #[derive(Default)]
 struct Deltas {
@@ -247,7 +247,7 @@ impl Deltas {
             if let Some(b) = b {
                 *self
                     .buckets
-                    .entry((row.scope, measure, row.day, row.category.clone(), b))
+                    .entry((row.scope, measure, row.day, b))
                     .or_default() += sign;
             }
         }
@@ -378,12 +378,11 @@ pub(crate) async fn record<C: ConnectionTrait>(
         .buckets
         .into_iter()
         .filter(|(_, n)| *n != 0)
-        .map(|((scope, measure, day, category, b), n)| {
+        .map(|((scope, measure, day, b), n)| {
             vec![
                 Value::from(scope),
                 Value::from(measure as i16),
                 Value::from(day),
-                Value::from(category),
                 Value::from(b),
                 Value::from(n),
             ]
@@ -393,9 +392,9 @@ pub(crate) async fn record<C: ConnectionTrait>(
         conn,
         backend,
         "metric_histogram",
-        "scope_id, measure, day, category, bucket, count",
+        "scope_id, measure, day, bucket, count",
         bucket_rows,
-        " ON CONFLICT (scope_id, measure, day, category, bucket) \
+        " ON CONFLICT (scope_id, measure, day, bucket) \
          DO UPDATE SET count = metric_histogram.count + excluded.count",
     )
     .await
@@ -457,9 +456,8 @@ impl Store {
         record(conn, self.backend(), &[contribution], false).await
     }
 
-    /// Rebuilds every roll-up from the requests, when there are requests
-    /// and no roll-ups (a database that predates them, or one seeded
-    /// directly). Runs in transactions of 1,000 requests.
+    /// Builds the roll-ups from the requests when there are requests and no
+    /// roll-ups (a database that predates them, or one seeded directly).
     pub async fn rebuild_metrics_if_missing(&self) -> anyhow::Result<u64> {
         let has = |sql: &'static str| async move {
             let row = self
@@ -474,7 +472,23 @@ impl Store {
         {
             return Ok(0);
         }
+        self.rebuild_metrics().await
+    }
+
+    /// Throws the roll-ups away and builds them again from the requests, in
+    /// transactions of 1,000 requests. For a database whose roll-ups are
+    /// missing, and for tests that compare both ways of getting there.
+    pub async fn rebuild_metrics(&self) -> anyhow::Result<u64> {
         tracing::info!("Building the metric roll-ups from the stored requests");
+        {
+            let tx = self.write().await?;
+            for table in ["metric_facts", "metric_days", "metric_histogram"] {
+                tx.execute_unprepared(&format!("DELETE FROM {table}"))
+                    .await
+                    .with_context(|| format!("Failed to clear {table}"))?;
+            }
+            tx.commit().await?;
+        }
         let mut after: Option<Uuid> = None;
         let mut done = 0_u64;
         loop {
@@ -532,6 +546,61 @@ pub struct MetricsQuery {
     /// `None` for the whole organisation.
     pub unit_id: Option<Uuid>,
     pub category: Option<String>,
+}
+
+impl Store {
+    /// The same figures the slow way, as the definition says them: every
+    /// request of the query loaded and handed to the domain's
+    /// [`upturn_domain::metrics::overview`]. For tests and consistency
+    /// checks; the API reads the roll-ups.
+    pub async fn metrics_from_requests(
+        &self,
+        query: &MetricsQuery,
+        now: DateTime<Utc>,
+        multiplier: SilentMultiplier,
+    ) -> Result<Overview, StoreError> {
+        use crate::entities::{request, request_unit};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let rows = request::Entity::find()
+            .filter(request::Column::FiledAt.gte(query.window.from()))
+            .filter(request::Column::FiledAt.lt(query.window.to()))
+            .all(&self.db)
+            .await
+            .context("Failed to load requests")?;
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let mut routed: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
+        for chunk in ids.chunks(CHUNK) {
+            for r in request_unit::Entity::find()
+                .filter(request_unit::Column::RequestId.is_in(chunk.to_vec()))
+                .all(&self.db)
+                .await
+                .context("Failed to load routings")?
+            {
+                routed.entry(r.request_id).or_default().push(r.unit_id);
+            }
+        }
+        let mut timelines = load_timelines(&self.db, self.backend(), &ids).await?;
+        let mut facts = Vec::new();
+        for row in rows {
+            let request = crate::requests::request_from_row(row)?;
+            let units = routed.remove(&request.id).unwrap_or_default();
+            let (timeline, follow_ups) = timelines.remove(&request.id).unwrap_or_default();
+            let in_scope = match query.unit_id {
+                None => true,
+                Some(unit) => {
+                    request.team_id == unit || request.unit_id == unit || units.contains(&unit)
+                }
+            };
+            let in_category = query
+                .category
+                .as_deref()
+                .is_none_or(|c| c == request.category);
+            if in_scope && in_category {
+                facts.push(facts_of(&request, &timeline, follow_ups));
+            }
+        }
+        Ok(upturn_domain::metrics::overview(&facts, now, multiplier))
+    }
 }
 
 /// A read-only snapshot: every query of one answer sees the same state.
@@ -726,24 +795,23 @@ async fn spread<C: ConnectionTrait>(
     window: Window,
     measure: Measure,
 ) -> anyhow::Result<Spread> {
+    if filter.category.is_some() {
+        return spread_of_values(conn, filter, window, measure).await;
+    }
     let cut = split(window);
     let mut histogram: BTreeMap<i64, u64> = BTreeMap::new();
     let mut statements = Vec::new();
     if cut.days.0 < cut.days.1 {
-        let mut values = vec![
+        let values = vec![
             Value::from(filter.scope),
             Value::from(measure as i16),
             Value::from(cut.days.0),
             Value::from(cut.days.1),
         ];
-        let category = filter.category(&mut values);
         statements.push(statement(
             filter.backend,
-            &format!(
-                "SELECT bucket, CAST(SUM(count) AS BIGINT) AS n FROM metric_histogram \
-                 WHERE scope_id = ? AND measure = ? AND day >= ? AND day < ?{category} \
-                 GROUP BY bucket"
-            ),
+            "SELECT bucket, CAST(SUM(count) AS BIGINT) AS n FROM metric_histogram \
+             WHERE scope_id = ? AND measure = ? AND day >= ? AND day < ? GROUP BY bucket",
             values,
         ));
     }
@@ -813,6 +881,41 @@ async fn spread<C: ConnectionTrait>(
     let median = at(MEDIAN).await?;
     let p90 = at(P90).await?;
     Ok(Spread { median, p90 })
+}
+
+/// Median and p90 of a duration over one category's requests: the
+/// histogram is kept across categories (one category's share of it would
+/// cost as many rows again), so these values are read and ranked here.
+async fn spread_of_values<C: ConnectionTrait>(
+    conn: &C,
+    filter: &Filter<'_>,
+    window: Window,
+    measure: Measure,
+) -> anyhow::Result<Spread> {
+    let column = measure.column();
+    let mut values = vec![
+        Value::from(filter.scope),
+        Value::from(window.from()),
+        Value::from(window.to()),
+    ];
+    let category = filter.category(&mut values);
+    let rows = conn
+        .query_all_raw(statement(
+            filter.backend,
+            &format!(
+                "SELECT {column}_seconds AS v FROM metric_facts \
+                 WHERE scope_id = ? AND filed_at >= ? AND filed_at < ?{category} \
+                 AND {column}_seconds IS NOT NULL"
+            ),
+            values,
+        ))
+        .await
+        .context("Failed to read durations")?;
+    let values = rows
+        .iter()
+        .map(|row| row.try_get::<i64>("", "v"))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Spread::of(&values))
 }
 
 /// Median, p90 and maximum age of the open requests: ages ascend as filing

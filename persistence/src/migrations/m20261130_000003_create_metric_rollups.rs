@@ -44,7 +44,6 @@ enum MetricHistogram {
     ScopeId,
     Measure,
     Day,
-    Category,
     Bucket,
     Count,
 }
@@ -124,7 +123,6 @@ impl MigrationTrait for Migration {
                     .col(uuid(MetricHistogram::ScopeId))
                     .col(small_integer(MetricHistogram::Measure))
                     .col(big_integer(MetricHistogram::Day))
-                    .col(string(MetricHistogram::Category))
                     .col(big_integer(MetricHistogram::Bucket))
                     .col(big_integer(MetricHistogram::Count))
                     .primary_key(
@@ -132,7 +130,6 @@ impl MigrationTrait for Migration {
                             .col(MetricHistogram::ScopeId)
                             .col(MetricHistogram::Measure)
                             .col(MetricHistogram::Day)
-                            .col(MetricHistogram::Category)
                             .col(MetricHistogram::Bucket),
                     )
                     .to_owned(),
