@@ -1533,3 +1533,23 @@ fn the_comparison_is_strict_where_it_should_be() {
     compare("", &json!({"a": null}), &json!({"a": 0}), &mut diffs);
     assert_eq!(diffs.len(), 4, "{diffs:?}");
 }
+
+/// A leader asking for a unit that does not exist gets `404` from every
+/// metrics endpoint, not empty figures.
+async fn an_unknown_unit_is_not_found(app: TestApp) {
+    let org = common::org(&app).await;
+    let unknown = uuid::Uuid::new_v4();
+    for endpoint in ["overview", "by-unit", "by-category", "trend"] {
+        app.get(
+            &format!("/api/v1/metrics/{endpoint}?unit_id={unknown}"),
+            &org.leader.token,
+        )
+        .await
+        .expect_problem(404, "not_found");
+    }
+    app.get("/api/v1/metrics/by-unit?cursor=", &org.leader.token)
+        .await
+        .expect(200);
+}
+
+on_both_backends!(an_unknown_unit_is_not_found);

@@ -42,6 +42,7 @@ pub struct ByUnitResponse {
         (status = 200, description = "The figures per unit", body = ByUnitResponse),
         (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Leaders; managers for their own team only", body = Problem),
+        (status = 404, description = "No such unit", body = Problem),
         (status = 422, description = "A parameter is not valid", body = Problem),
     ),
     security(("bearer" = []))
@@ -53,18 +54,11 @@ pub async fn by_unit(
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.store.clock().now();
-    let asked = params.ask(&caller, now)?;
+    let asked = params.ask(&caller, now)?.existing(&state).await?;
     let (units, next_cursor) = match asked.unit_id {
-        Some(unit) => (vec![state.store.unit(unit).await?.id], None),
+        Some(unit) => (vec![unit], None),
         None => {
-            let after = page
-                .cursor
-                .as_deref()
-                .map(|c| {
-                    Uuid::parse_str(c)
-                        .map_err(|_| ApiError::field("cursor", "is not a cursor this list gave"))
-                })
-                .transpose()?;
+            let after = page.cursor()?;
             let units = state.store.list_units(after, page.limit()?).await?;
             (
                 units.items.iter().map(|u| u.id).collect(),

@@ -105,6 +105,17 @@ impl MetricsParams {
     }
 }
 
+impl Asked {
+    /// `404` when the unit asked for does not exist (a leader may ask for
+    /// any unit; a manager was already limited to their own team).
+    pub async fn existing(self, state: &crate::startup::AppState) -> Result<Asked, ApiError> {
+        if let Some(unit) = self.unit_id {
+            state.store.unit(unit).await?;
+        }
+        Ok(self)
+    }
+}
+
 /// `[from, to)` as the answer echoes it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PeriodResponse {

@@ -35,6 +35,7 @@ pub struct OverviewResponse {
         (status = 200, description = "The figures", body = OverviewResponse),
         (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Leaders; managers for their own team only", body = Problem),
+        (status = 404, description = "No such unit", body = Problem),
         (status = 422, description = "A parameter is not valid", body = Problem),
     ),
     security(("bearer" = []))
@@ -45,7 +46,7 @@ pub async fn overview(
     params: web::Query<MetricsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.store.clock().now();
-    let asked = params.ask(&caller, now)?;
+    let asked = params.ask(&caller, now)?.existing(&state).await?;
     let query = MetricsQuery {
         window: asked.window,
         unit_id: asked.unit_id,

@@ -48,6 +48,7 @@ pub struct TrendResponse {
         (status = 200, description = "The figures per week", body = TrendResponse),
         (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Leaders; managers for their own team only", body = Problem),
+        (status = 404, description = "No such unit", body = Problem),
         (status = 422, description = "A parameter is not valid", body = Problem),
     ),
     security(("bearer" = []))
@@ -58,7 +59,7 @@ pub async fn trend(
     params: web::Query<MetricsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.store.clock().now();
-    let asked = params.ask(&caller, now)?;
+    let asked = params.ask(&caller, now)?.existing(&state).await?;
     let weeks: Vec<_> = asked.window.weeks().take(MAX_WEEKS + 1).collect();
     if weeks.len() > MAX_WEEKS {
         return Err(ApiError::field(
