@@ -340,13 +340,23 @@ pub async fn seed(store: &Store) -> anyhow::Result<Vec<Login>> {
         .iter()
         .map(|c| (*c).to_owned())
         .collect();
+    // A history over the last six weeks, so the figures and the trend have
+    // something to show: each request is filed some days ago and worked a
+    // few hours apart (the store's clock, set by hand, then let go).
+    let today = store.clock().now();
     let mut n = 0usize;
     for (i, org) in orgs.iter().enumerate() {
         for (j, template) in REQUESTS.iter().enumerate() {
             let stage = STAGES[(i * 5 + j) % STAGES.len()];
             let filer = &org.frontline[n % org.frontline.len()];
             n += 1;
-            file_at_stage(store, org, filer, template, stage, &categories, n).await?;
+            let hours_ago = 48 + (n * 37) % (40 * 24);
+            store
+                .clock()
+                .set(today - chrono::Duration::hours(hours_ago as i64));
+            let filed = file_at_stage(store, org, filer, template, stage, &categories, n).await;
+            store.clock().follow_system();
+            filed?;
         }
     }
     Ok(logins)
@@ -394,6 +404,10 @@ async fn file_at_stage(
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let id = request.id;
     let apply = async |actor: Actor, command: Command| -> anyhow::Result<()> {
+        let minutes = 5 + (n * 53) % 600;
+        store
+            .clock()
+            .advance(chrono::Duration::minutes(minutes as i64));
         store
             .apply(&actor, id, command, Expectation::default(), None)
             .await
