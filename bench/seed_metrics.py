@@ -33,6 +33,7 @@ import json
 import os
 import random
 import re
+import resource
 import signal
 import socket
 import sqlite3
@@ -348,28 +349,25 @@ def describe_formats(formats: dict) -> str:
 _HMS = []  # "HH:MM:SS" for every second of a day, built once per process
 
 
-class TimeText:
-    """Microseconds since the epoch -> the text the server stores."""
+def time_text(formats: dict):
+    """A function: microseconds since the epoch -> the text the server stores."""
+    if not _HMS:
+        _HMS.extend("%02d:%02d:%02d" % (h, m, s) for h in range(24) for m in range(60) for s in range(60))
+    sep, offset, hms, days = formats["sep"], formats["offset"], _HMS, {}
 
-    def __init__(self, formats: dict):
-        self.sep, self.offset = formats["sep"], formats["offset"]
-        if not _HMS:
-            _HMS.extend("%02d:%02d:%02d" % (h, m, s) for h in range(24) for m in range(60) for s in range(60))
-        self.hms = _HMS
-        self.days = {}
-
-    def __call__(self, us: int) -> str:
+    def text(us: int) -> str:
         seconds, fraction = divmod(us, SECOND)
-        days, second_of_day = divmod(seconds, 86400)
-        day = self.days.get(days)
-        if day is None:
-            day = time.strftime("%Y-%m-%d", time.gmtime(days * 86400)) + self.sep
-            self.days[days] = day
+        day, second_of_day = divmod(seconds, 86400)
+        prefix = days.get(day)
+        if prefix is None:
+            prefix = days[day] = time.strftime("%Y-%m-%d", time.gmtime(day * 86400)) + sep
         if fraction % 1000:
-            return "%s%s.%06d%s" % (day, self.hms[second_of_day], fraction, self.offset)
+            return "%s%s.%06d%s" % (prefix, hms[second_of_day], fraction, offset)
         if fraction:
-            return "%s%s.%03d%s" % (day, self.hms[second_of_day], fraction // 1000, self.offset)
-        return day + self.hms[second_of_day] + self.offset
+            return "%s%s.%03d%s" % (prefix, hms[second_of_day], fraction // 1000, offset)
+        return prefix + hms[second_of_day] + offset
+
+    return text
 
 
 # ------------------------------------------------------------------ phase 2: the requests
@@ -447,7 +445,17 @@ class Generator:
 
     def __init__(self, org: Org, formats: dict, policies: dict, now_us: int, rng: random.Random):
         self.org, self.policies, self.now, self.rng = org, policies, now_us, rng
-        self.t = TimeText(formats)
+        self.t = time_text(formats)
+        getrandbits = rng.getrandbits
+
+        def uuid7(us: int) -> bytes:
+            # uuid v7: 48-bit unix milliseconds, version 7, 12 bits of sub-millisecond
+            # time (so ids sort like the times they stand for), variant, 62 random bits.
+            ms, sub_us = divmod(us, 1000)
+            return ((ms << 80) | 0x7000_0000_0000_0000_0000 | (((sub_us * 4096) // 1000) << 64)
+                    | 0x8000_0000_0000_0000 | getrandbits(62)).to_bytes(16, "big")
+
+        self.uuid7 = uuid7
         self.kind = picker(KINDS, rng)
         self.category = picker(CATEGORIES, rng)
         self.urgency = picker(URGENCIES, rng)
@@ -457,13 +465,6 @@ class Generator:
         # busier and quieter stores
         self.team = picker([(i, 4 + (i * 7) % 5) for i in range(TEAMS)], rng)
         self.stats = {}
-
-    def uuid7(self, us: int) -> bytes:
-        # uuid v7: 48-bit unix milliseconds, version 7, 12 bits of sub-millisecond
-        # time (so ids sort like the times they stand for), variant, 62 random bits.
-        ms, sub_us = divmod(us, 1000)
-        return ((ms << 80) | 0x7000_0000_0000_0000_0000 | (((sub_us * 4096) // 1000) << 64)
-                | 0x8000_0000_0000_0000 | self.rng.getrandbits(62)).to_bytes(16, "big")
 
     def lognormal(self, scale_us: int, median: float, sigma: float) -> int:
         """A duration: median × scale, spread lognormally; at least a second."""
@@ -609,12 +610,15 @@ class Generator:
         last = filed
         version = 1
         breached_once = False
+        # The text of every event time, reused for the request's own times.
+        filed_text = T(filed)
+        text = {filed: filed_text}
         if on_spot:
             note = self.one_of(RESOLUTION_NOTES)
             status, level, resolved_level, resolved_unit, resolved = "resolved", "frontline", "frontline", team_id, filed
-            events.append((uuid7(filed), rid, "filed", filer, None, "frontline", None, "resolved", note, 0, T(filed)))
+            events.append((uuid7(filed), rid, "filed", filer, None, "frontline", None, "resolved", note, 0, filed_text))
         else:
-            events.append((uuid7(filed), rid, "filed", filer, None, "manager", None, "new", None, 0, T(filed)))
+            events.append((uuid7(filed), rid, "filed", filer, None, "manager", None, "new", None, 0, filed_text))
         routed = []
         sweep_span = SWEEP_SECONDS * SECOND - 1000
 
@@ -637,8 +641,9 @@ class Generator:
                     ack_breached = due
                 else:
                     res_breached = due
+                due_text = text[due] = T(due)
                 events.append((uuid7(due), rid, "sla_breached", None, level, level, status, status,
-                               f"{which} deadline passed", 0, T(due)))
+                               f"{which} deadline passed", 0, due_text))
                 last = due
                 version += 1
                 breached_once = True
@@ -703,7 +708,7 @@ class Generator:
                     status, closed = "closed", at
                     kind_ = "follow_up_recorded"
             event_id = uuid7(at)
-            at_text = T(at)
+            at_text = text[at] = T(at)
             events.append((event_id, rid, kind_, actor, before_level, level, before_status, status,
                            event_note, 0, at_text))
             if action == "follow_up" or action == "reopen":
@@ -726,14 +731,16 @@ class Generator:
         if reopens:
             stats["reopened"] = stats.get("reopened", 0) + 1
 
+        ack_by_text, res_by_text = T(ack_by), T(res_by)
         requests.append((
             rid, number, kind, category, urgency, channel, title, description, expectation,
             customer_name, customer_contact, consent, status, level, unit, team_id, filer, assignee,
-            version, tracking, ack_s, res_s, T(ack_by), T(res_by), int(breached_now),
-            resolved_level, resolved_unit, note, reopens, T(filed), T(arrived),
-            acknowledged and T(acknowledged), resolved and T(resolved), closed and T(closed),
-            T(last), f"{title}\n{description}\n{expectation}".lower(),
-            ack_breached and T(ack_breached), res_breached and T(res_breached), T(next_deadline),
+            version, tracking, ack_s, res_s, ack_by_text, res_by_text, int(breached_now),
+            resolved_level, resolved_unit, note, reopens, filed_text, text[arrived],
+            acknowledged and text[acknowledged], resolved and text[resolved], closed and text[closed],
+            text[last], f"{title}\n{description}\n{expectation}".lower(),
+            ack_breached and text[ack_breached], res_breached and text[res_breached],
+            ack_by_text if next_deadline == ack_by else res_by_text,
         ))
         for u in routed:
             request_units.append((rid, u))
@@ -776,6 +783,26 @@ def generate_chunk(task):
     return requests, events, follow_ups, units, gen.stats
 
 
+def bounded(pool, tasks, in_flight: int):
+    """The chunks' results in order, with at most `in_flight` chunks generated
+    ahead of the inserts (so memory stays bounded if the inserts are slower)."""
+    from collections import deque
+    pending = deque()
+    remaining = iter(tasks)
+
+    def submit():
+        task = next(remaining, None)
+        if task is not None:
+            pending.append(pool.apply_async(generate_chunk, (task,)))
+
+    for _ in range(in_flight):
+        submit()
+    while pending:
+        result = pending.popleft().get()
+        submit()
+        yield result
+
+
 def insert_sql(table: str, columns) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
 
@@ -803,7 +830,12 @@ def check_schema(conn: sqlite3.Connection) -> None:
 
 def seed_requests(db_path: str, count: int, seed: int, days: int, chunk: int, jobs: int) -> dict:
     conn = sqlite3.connect(db_path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
+    # A rollback journal for the load: the new pages are written once, where a WAL
+    # would take them all and copy them again into the file at the checkpoint.
+    # The file is given back in WAL mode, as the server keeps it.
+    mode = conn.execute("PRAGMA journal_mode=TRUNCATE").fetchone()[0]
+    if mode.lower() != "truncate":
+        die(f"could not leave WAL mode (journal_mode is {mode}): is a server still using {db_path}?")
     conn.execute("PRAGMA synchronous=OFF")
     conn.execute("PRAGMA cache_size=-524288")  # 512 MiB
     conn.execute("PRAGMA temp_store=MEMORY")
@@ -840,7 +872,7 @@ def seed_requests(db_path: str, count: int, seed: int, days: int, chunk: int, jo
     if jobs > 1:
         import multiprocessing
         pool = multiprocessing.get_context("fork").Pool(jobs, worker_init, init_args)
-        results = pool.imap(generate_chunk, tasks)
+        results = bounded(pool, tasks, 2 * jobs)
     else:
         worker_init(*init_args)
         results = map(generate_chunk, tasks)
@@ -875,7 +907,7 @@ def seed_requests(db_path: str, count: int, seed: int, days: int, chunk: int, jo
         if pool is not None:
             pool.terminate()
             pool.join()
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("PRAGMA journal_mode=WAL")
     known = {"requests", "events", "follow_ups", "request_units", "units", "members",
              "sla_policies", "seaql_migrations", "routing_rules", "watchers", "inbox_items",
              "idempotency_keys"}
@@ -916,6 +948,8 @@ def main() -> None:
                         help="delete an existing database file (and its -wal/-shm) and seed from scratch")
     parser.add_argument("--info", default=None, help="write what was seeded as JSON here (default: <db>.json)")
     args = parser.parse_args()
+    with open(os.path.abspath(__file__), "rb") as source:
+        seeder_sha256 = hashlib.sha256(source.read()).hexdigest()
     if args.requests < 1 or args.days < 1 or args.chunk < 1 or args.jobs < 1:
         die("--requests, --days, --chunk and --jobs must be positive")
 
@@ -949,12 +983,14 @@ def main() -> None:
     log(f"seeding {args.requests:,} requests over {args.days} days (seed {args.seed}, {args.jobs} process(es))")
     result = seed_requests(db_path, args.requests, args.seed, args.days, args.chunk, args.jobs)
     total_seconds = time.monotonic() - total_started
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_seconds = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
     totals = result["totals"]
     stats = result["stats"]
     size = os.path.getsize(db_path)
     info = {
         "seeder_version": SEEDER_VERSION,
-        "seeder_sha256": hashlib.sha256(open(os.path.abspath(__file__), "rb").read()).hexdigest(),
+        "seeder_sha256": seeder_sha256,
         "requests": args.requests,
         "days": args.days,
         "seed": args.seed,
@@ -972,12 +1008,14 @@ def main() -> None:
         "organisation_seconds": round(org_seconds, 1),
         "insert_seconds": round(result["insert_seconds"], 1),
         "total_seconds": round(total_seconds, 1),
+        "cpu_seconds": round(cpu_seconds, 1),
         "db_bytes": size,
     }
     with open(info_path, "w") as f:
         json.dump(info, f, indent=2)
         f.write("\n")
-    log(f"done in {total_seconds:.1f} s (organisation {org_seconds:.1f} s, requests {result['insert_seconds']:.1f} s): "
+    log(f"done in {total_seconds:.1f} s (organisation {org_seconds:.1f} s, requests {result['insert_seconds']:.1f} s; "
+        f"{cpu_seconds:.0f} s of CPU, server and workers included): "
         f"{totals['requests']:,} requests, {totals['events']:,} events, {totals['follow_ups']:,} follow-ups, "
         f"{totals['request_units']:,} routings; {size / 2**20:,.0f} MiB; info in {info_path}")
 
