@@ -103,6 +103,12 @@ hwm_mib() {
   awk '/^VmHWM:/ {printf "%.1f\n", $2/1024; found=1} END {if (!found) print "n/a"}' "/proc/$1/status" 2>/dev/null || echo n/a
 }
 
+# cpu_seconds PID -> user + system CPU seconds the process has used so far
+cpu_seconds() {
+  sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null \
+    | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($12 + $13) / hz; found = 1 } END { if (!found) print "n/a" }'
+}
+
 # parse_wrk FILE -> "req_per_s p50_ms p99_ms non2xx socket_errors"
 parse_wrk() {
   python3 - "$1" <<'PY'

@@ -290,6 +290,7 @@ done
 # ---------------------------------------------------------------- 3c. the export
 RSS_BEFORE="$(rss_mib "$SERVER_PID")"
 HWM_BEFORE="$(hwm_mib "$SERVER_PID")"
+CPU_BEFORE="$(cpu_seconds "$SERVER_PID")"
 log "export: GET /api/v1/requests/export.csv ($EXPECTED_ROWS rows expected); VmRSS before $RSS_BEFORE MiB"
 python3 - "$SERVER_PID" "$RESULTS/export-rss.csv" "$RUN_TMP/sampler.stop" "$RSS_INTERVAL" <<'PY' &
 # VmRSS of the server every interval until the stop file appears: "seconds,kib"
@@ -328,16 +329,23 @@ LINES="$(tr -d ' ' <"$RUN_TMP/export.lines")"
 EXPORT_ROWS=$((LINES > 0 ? LINES - 1 : 0))   # minus the header row; no seeded cell holds a line break
 RSS_AFTER="$(rss_mib "$SERVER_PID")"
 HWM_AFTER="$(hwm_mib "$SERVER_PID")"
-# export_figures -> "ttfb_ms total_s rows_per_s mib mib_per_s peak_mib samples"
-read -r TTFB_MS TOTAL_S ROWS_PER_S EXPORT_MIB MIB_PER_S RSS_PEAK RSS_SAMPLES < <(python3 - \
-  "$EXPORT_TTFB" "$EXPORT_TOTAL" "$EXPORT_ROWS" "$EXPORT_BYTES" "$RESULTS/export-rss.csv" <<'PY'
+CPU_AFTER="$(cpu_seconds "$SERVER_PID")"
+# -> "ttfb_ms total_s rows_per_s mib mib_per_s peak_mib samples cpu_s cpu_share"
+read -r TTFB_MS TOTAL_S ROWS_PER_S EXPORT_MIB MIB_PER_S RSS_PEAK RSS_SAMPLES CPU_S CPU_SHARE < <(python3 - \
+  "$EXPORT_TTFB" "$EXPORT_TOTAL" "$EXPORT_ROWS" "$EXPORT_BYTES" "$RESULTS/export-rss.csv" "$CPU_BEFORE" "$CPU_AFTER" <<'PY'
 import csv, sys
-ttfb, total, rows, size, samples_csv = sys.argv[1:]
+ttfb, total, rows, size, samples_csv, cpu0, cpu1 = sys.argv[1:]
 ttfb, total, rows, size = float(ttfb or 0), float(total or 0), int(rows or 0), int(size or 0)
 samples = [int(r["vmrss_kib"]) for r in csv.DictReader(open(samples_csv))]
 peak = f"{max(samples) / 1024:.1f}" if samples else "n/a"
+try:
+    cpu = float(cpu1) - float(cpu0)
+    cpu_s, cpu_share = f"{cpu:.1f}", (f"{100 * cpu / total:.0f}%" if total else "n/a")
+except ValueError:
+    cpu_s = cpu_share = "n/a"
 print(f"{ttfb * 1000:.0f}", f"{total:.1f}", f"{rows / total:,.0f}" if total else "n/a",
-      f"{size / 1048576:.1f}", f"{size / 1048576 / total:.1f}" if total else "n/a", peak, len(samples))
+      f"{size / 1048576:.1f}", f"{size / 1048576 / total:.1f}" if total else "n/a", peak, len(samples),
+      cpu_s, cpu_share)
 PY
 )
 
@@ -347,6 +355,7 @@ if [[ "$EXPORT_CODE" == "200" ]]; then
   row "export.csv time to first byte" "$TTFB_MS ms" ""
   row "export.csv total time" "$TOTAL_S s" "$ROWS_PER_S rows/s, $MIB_PER_S MiB/s"
   row "export.csv rows received / expected" "$EXPORT_ROWS / $EXPECTED_ROWS" "$rows_note; $EXPORT_MIB MiB"
+  row "server CPU during the export" "$CPU_S s" "$CPU_SHARE of one core over the download"
 else
   row "export.csv" "HTTP $EXPORT_CODE" "see export-curl.err"
 fi
