@@ -142,8 +142,9 @@ info = json.load(open(sys.argv[1]))
 for name, key in [("LEADER_EMAIL", "leader_email"), ("PASSWORD", "password"),
                   ("JWT_SECRET", "jwt_secret"), ("ADMIN_EMAIL", "admin_email"),
                   ("EARLIEST", "earliest_filed_at"), ("SEEDED_AT", "seeded_at"),
-                  ("SEED_TOTAL_SECONDS", "total_seconds"), ("SEED_INSERT_SECONDS", "insert_seconds")]:
-    print(f"{name}={shlex.quote(str(info[key]))}")
+                  ("SEED_TOTAL_SECONDS", "total_seconds"), ("SEED_INSERT_SECONDS", "insert_seconds"),
+                  ("SEED_CPU_SECONDS", "cpu_seconds")]:
+    print(f"{name}={shlex.quote(str(info.get(key, 'n/a')))}")
 PY
 )"
 CACHE_BYTES="$(stat -c %s "$CACHE")"
@@ -226,6 +227,7 @@ QUERY_ALL="$(python3 -c 'import sys, urllib.parse; print(urllib.parse.urlencode(
   echo "overview:    ${METRICS_DURATION}s per period, -t$METRICS_THREADS -c$METRICS_CONNECTIONS, timeout $WRK_TIMEOUT"
   echo "whole range: ?$QUERY_ALL"
   echo "rss:         sampled every ${RSS_INTERVAL}s during the export"
+  echo "load:        $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) before the measurements"
   echo "note:        wrk, curl and the server share this host"
 } >"$RESULTS/meta.txt"
 
@@ -367,18 +369,19 @@ log "stopping the server"
 stop_pid "$SERVER_PID" 30
 SERVER_PID=""
 LOG_LINES="$(grep -cE 'WARN|ERROR' "$SERVER_LOG" || true)"
+LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 ELAPSED=$((SECONDS - STARTED))
 
 # ---------------------------------------------------------------- 4. summary
 {
   echo "Upturn metrics and export benchmark - $STAMP (release build, SQLite, $EXPECTED_ROWS requests)"
   if [[ "$SEEDED_NOW" == 1 ]]; then
-    seed_line="seeded by this run in ${SEED_TOTAL_SECONDS}s (requests ${SEED_INSERT_SECONDS}s)"
+    seed_line="seeded by this run in ${SEED_TOTAL_SECONDS}s, ${SEED_CPU_SECONDS}s of CPU (requests ${SEED_INSERT_SECONDS}s)"
   else
-    seed_line="cached; seeding took ${SEED_TOTAL_SECONDS}s (requests ${SEED_INSERT_SECONDS}s)"
+    seed_line="cached; seeding took ${SEED_TOTAL_SECONDS}s, ${SEED_CPU_SECONDS}s of CPU (requests ${SEED_INSERT_SECONDS}s)"
   fi
   echo "seed: $N requests over $DAYS days before $SEEDED_AT, seed $SEED; $seed_line; file $((CACHE_BYTES / 1048576)) MiB"
-  echo "start: upturn migrate ${MIGRATE_SECONDS}s, then serve -> /readyz ${READY_SECONDS}s"
+  echo "start: upturn migrate ${MIGRATE_SECONDS}s, then serve -> /readyz ${READY_SECONDS}s; load average $(awk '/^load:/ {print $2, $3, $4}' "$RESULTS/meta.txt") before the measurements"
   echo
   w=0
   for r in "${ROWS[@]}"; do l="${r%%|*}"; ((${#l} > w)) && w=${#l}; done
@@ -388,7 +391,7 @@ ELAPSED=$((SECONDS - STARTED))
     printf "%-${w}s  %-36s  %s\n" "$l" "$v" "$n"
   done
   echo
-  echo "server WARN/ERROR log lines: $LOG_LINES; wall-clock $((ELAPSED / 60))m$(printf '%02d' $((ELAPSED % 60)))s"
+  echo "server WARN/ERROR log lines: $LOG_LINES; load average $LOAD_END at the end; wall-clock $((ELAPSED / 60))m$(printf '%02d' $((ELAPSED % 60)))s"
 } | tee "$RESULTS/summary.txt"
 echo
 log "raw outputs and server log: $RESULTS"

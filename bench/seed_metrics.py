@@ -1,27 +1,30 @@
 #!/usr/bin/env python3
-"""Seed an Upturn SQLite database with N requests of realistic history, for the
+"""Seed an Upturn database with N requests of realistic history, for the
 metrics and export benchmark (bench/metrics.sh).
 
     python3 bench/seed_metrics.py --db bench/results/seed-1000000.db
     python3 bench/seed_metrics.py --db /tmp/small.db --requests 20000 --bin target/release/upturn
+    python3 bench/seed_metrics.py --postgres postgres://postgres@127.0.0.1:5432/upturn_seed -n 20000
 
 Two phases:
 
-1. the organisation, through the real server: starts `upturn serve` on the file
-   with a bootstrap admin, creates the units (20 teams, 4 services, leadership) and
-   members (a front-line member and a manager per team, a member per service, a
-   leader) with `POST /api/v1/units` and `POST /api/v1/members`, then stops it
-   (SIGTERM). Passwords are hashed by the server, as in production.
-2. the requests, straight into the file with sqlite3 in one transaction: per
-   request its row, its timeline (`events`), its follow-ups and the units it was
-   routed to (`request_units`), following the rules of domain/src/lifecycle.rs
-   (see the simulation below and bench/README.md for the distribution).
+1. the organisation, through the real server: starts `upturn serve` on the
+   database with a bootstrap admin, creates the units (20 teams, 4 services,
+   leadership) and members (a front-line member and a manager per team, a member
+   per service, a leader) with `POST /api/v1/units` and `POST /api/v1/members`,
+   then stops it (SIGTERM). Passwords are hashed by the server, as in production.
+2. the requests, straight into the database in one transaction (SQLite: sqlite3
+   executemany; PostgreSQL: CSV files loaded with psql's \\copy): per request its
+   row, its timeline (`events`), its follow-ups and the units it was routed to
+   (`request_units`), following the rules of domain/src/lifecycle.rs (see the
+   simulation below and bench/README.md for the distribution).
 
 Reproducible: a fixed random seed (`--seed`) gives the same requests relative to
-the moment of seeding ("now"). Refuses a database that already holds requests
-unless `--force`, which deletes the file and seeds from scratch.
+the moment of seeding ("now"), whatever the number of worker processes. Refuses a
+database that already holds requests unless `--force`, which starts from scratch
+(SQLite: deletes the file; PostgreSQL: drops and recreates the schema public).
 
-Standard library only; Python 3.9+.
+Standard library only (plus the psql client for --postgres); Python 3.9+.
 """
 
 from __future__ import annotations
@@ -224,13 +227,13 @@ def http(method: str, url: str, body=None, token=None, timeout=30):
             return error.code, raw.decode(errors="replace")
 
 
-def create_organisation(binary: str, db_path: str, log_path: str) -> None:
+def create_organisation(binary: str, database_url: str, workdir: str, log_path: str) -> None:
     """Units and members through the real server, which is stopped afterwards."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ)
     env.update({
-        "UPTURN_DATABASE_URL": f"sqlite://{os.path.abspath(db_path)}?mode=rwc",
+        "UPTURN_DATABASE_URL": database_url,
         "UPTURN_BIND": f"127.0.0.1:{port}",
         "UPTURN_JWT_SECRET": JWT_SECRET,
         "UPTURN_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
@@ -240,7 +243,7 @@ def create_organisation(binary: str, db_path: str, log_path: str) -> None:
     log(f"starting {binary} serve on {base} for the organisation (log: {log_path})")
     with open(log_path, "ab") as server_log:
         server = subprocess.Popen([binary, "serve"], env=env, stdout=server_log,
-                                  stderr=subprocess.STDOUT, cwd=os.path.dirname(os.path.abspath(db_path)))
+                                  stderr=subprocess.STDOUT, cwd=workdir)
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -807,28 +810,111 @@ def insert_sql(table: str, columns) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
 
 
-def check_schema(conn: sqlite3.Connection) -> None:
+def sqlite_columns(conn: sqlite3.Connection) -> dict:
+    """table -> [(column, not null, has a default, primary key)]"""
+    return {table: [(row[1], bool(row[3]), row[4] is not None, bool(row[5]))
+                    for row in conn.execute(f"PRAGMA table_info({table})").fetchall()]
+            for table in ("requests", "events", "follow_ups", "request_units")}
+
+
+def postgres_columns(conn) -> dict:
+    """table -> [(column, not null, has a default, primary key)]"""
+    out = {table: [] for table in ("requests", "events", "follow_ups", "request_units")}
+    for table, column, nullable, default in conn.execute(
+            "SELECT table_name, column_name, is_nullable, COALESCE(column_default, '') "
+            "FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name IN ('requests', 'events', 'follow_ups', 'request_units')"):
+        out[table].append((column, nullable == "NO", default != "", False))
+    return out
+
+
+def check_schema(tables: dict) -> None:
     """Stops when the schema moved under the seeder: a column it writes is gone,
     or a new column has no default and would make every insert fail."""
     for table, columns in (("requests", REQUEST_COLUMNS), ("events", EVENT_COLUMNS),
                            ("follow_ups", FOLLOW_UP_COLUMNS),
                            ("request_units", REQUEST_UNIT_COLUMNS)):
-        info = conn.execute(f"PRAGMA table_info({table})").fetchall()
+        info = tables.get(table)
         if not info:
             die(f"table {table} does not exist: did the server run its migrations?")
-        have = {row[1]: row for row in info}
+        have = {row[0]: row for row in info}
         missing = [c for c in columns if c not in have]
         if missing:
             die(f"{table} has no column(s) {missing}: update seed_metrics.py")
-        for name, row in have.items():
+        for name, (_, notnull, has_default, pk) in have.items():
             if name not in columns:
-                _, _, _, notnull, default, pk = row
-                if notnull and default is None and not pk:
+                if notnull and not has_default and not pk:
                     die(f"{table}.{name} is new, NOT NULL and has no default: update seed_metrics.py")
                 log(f"note: {table}.{name} is not written by the seeder (left to its default)")
 
 
-def seed_requests(db_path: str, count: int, seed: int, days: int, chunk: int, jobs: int) -> dict:
+class Chunks:
+    """The generated chunks, in order: filing times drawn from the seed, chunks
+    generated by `jobs` worker processes (or here when 1)."""
+
+    def __init__(self, org, formats, policies, count: int, seed: int, days: int, chunk: int, jobs: int):
+        self.now_us = time.time_ns() // 1000
+        start_us = self.now_us - days * DAY
+        rng = random.Random(seed)
+        # Filing times: uniform over the period; numbers follow filing order.
+        span = self.now_us - start_us
+        filed_times = sorted(start_us + int(rng.random() * span) for _ in range(count))
+        self.earliest_us = filed_times[0]
+        self.tasks = [(i // chunk, i + 1, filed_times[i:i + chunk]) for i in range(0, count, chunk)]
+        self.init_args = (org, formats, policies, self.now_us, seed)
+        self.jobs = jobs
+        self.pool = None
+
+    def __enter__(self):
+        if self.jobs > 1:
+            import multiprocessing
+            self.pool = multiprocessing.get_context("fork").Pool(self.jobs, worker_init, self.init_args)
+            return bounded(self.pool, self.tasks, 2 * self.jobs)
+        worker_init(*self.init_args)
+        return map(generate_chunk, self.tasks)
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+        return False
+
+
+class Progress:
+    def __init__(self, count: int):
+        self.count, self.started, self.next = count, time.monotonic(), time.monotonic() + 10
+        self.totals = {"requests": 0, "events": 0, "follow_ups": 0, "request_units": 0}
+        self.stats = {}
+
+    def add(self, tables, chunk_stats):
+        for table, rows in tables:
+            self.totals[table] += len(rows)
+        for key, value in chunk_stats.items():
+            self.stats[key] = self.stats.get(key, 0) + value
+        if time.monotonic() >= self.next:
+            self.next = time.monotonic() + 10
+            elapsed = time.monotonic() - self.started
+            log(f"{self.totals['requests']:,} / {self.count:,} requests ({elapsed:.0f} s, "
+                f"{self.totals['requests'] / elapsed:,.0f}/s)")
+
+    def result(self, chunks: Chunks) -> dict:
+        return {"totals": self.totals, "stats": self.stats, "now_us": chunks.now_us,
+                "earliest_us": chunks.earliest_us, "insert_seconds": time.monotonic() - self.started}
+
+
+KNOWN_TABLES = {"requests", "events", "follow_ups", "request_units", "units", "members",
+                "sla_policies", "seaql_migrations", "routing_rules", "watchers", "inbox_items",
+                "idempotency_keys"}
+
+
+def note_other_tables(tables_and_rows) -> None:
+    for table, rows in tables_and_rows:
+        if table not in KNOWN_TABLES:
+            log(f"note: table {table} ({rows} rows) was not written by the seeder; what it derives "
+                "from requests must be rebuilt by the next `upturn migrate` / `upturn serve`")
+
+
+def seed_sqlite(db_path: str, count: int, seed: int, days: int, chunk: int, jobs: int) -> dict:
     conn = sqlite3.connect(db_path, isolation_level=None)
     # A rollback journal for the load: the new pages are written once, where a WAL
     # would take them all and copy them again into the file at the checkpoint.
@@ -839,18 +925,12 @@ def seed_requests(db_path: str, count: int, seed: int, days: int, chunk: int, jo
     conn.execute("PRAGMA synchronous=OFF")
     conn.execute("PRAGMA cache_size=-524288")  # 512 MiB
     conn.execute("PRAGMA temp_store=MEMORY")
-    check_schema(conn)
+    check_schema(sqlite_columns(conn))
     formats = detect_formats(conn)
     org = Org(conn)
     policies = sla_policies(conn)
     log(f"storage formats: {describe_formats(formats)}")
-    now_us = time.time_ns() // 1000
-    start_us = now_us - days * DAY
-    rng = random.Random(seed)
-    # Filing times: uniform over the period; numbers follow filing order.
-    span = now_us - start_us
-    filed_times = sorted(start_us + int(rng.random() * span) for _ in range(count))
-    tasks = [(i // chunk, i + 1, filed_times[i:i + chunk]) for i in range(0, count, chunk)]
+    chunks = Chunks(org, formats, policies, count, seed, days, chunk, jobs)
 
     # Secondary indexes are dropped for the load and created again from their own
     # definitions at the end, in the same transaction: much faster than keeping them.
@@ -858,42 +938,25 @@ def seed_requests(db_path: str, count: int, seed: int, days: int, chunk: int, jo
     indexes = conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
         "AND tbl_name IN (%s)" % ",".join("?" * len(tables)), tables).fetchall()
-    totals = {"requests": 0, "events": 0, "follow_ups": 0, "request_units": 0}
-    stats = {}
-    started = time.monotonic()
     sql = {
         "requests": insert_sql("requests", REQUEST_COLUMNS),
         "events": insert_sql("events", EVENT_COLUMNS),
         "follow_ups": insert_sql("follow_ups", FOLLOW_UP_COLUMNS),
         "request_units": insert_sql("request_units", REQUEST_UNIT_COLUMNS),
     }
-    init_args = (org, formats, policies, now_us, seed)
-    pool = None
-    if jobs > 1:
-        import multiprocessing
-        pool = multiprocessing.get_context("fork").Pool(jobs, worker_init, init_args)
-        results = bounded(pool, tasks, 2 * jobs)
-    else:
-        worker_init(*init_args)
-        results = map(generate_chunk, tasks)
+    progress = Progress(count)
     conn.execute("BEGIN")
     try:
         for name, _ in indexes:
             conn.execute(f'DROP INDEX "{name}"')
-        next_report = started + 10
-        for requests, events, follow_ups, units, chunk_stats in results:
-            for table, rows in (("requests", requests), ("events", events),
-                                ("follow_ups", follow_ups), ("request_units", units)):
-                conn.executemany(sql[table], rows)
-                totals[table] += len(rows)
-            for key, value in chunk_stats.items():
-                stats[key] = stats.get(key, 0) + value
-            if time.monotonic() >= next_report:
-                next_report = time.monotonic() + 10
-                elapsed = time.monotonic() - started
-                log(f"{totals['requests']:,} / {count:,} requests ({elapsed:.0f} s, "
-                    f"{totals['requests'] / elapsed:,.0f}/s)")
-        log(f"{totals['requests']:,} requests inserted in {time.monotonic() - started:.1f} s; "
+        with chunks as results:
+            for requests, events, follow_ups, units, chunk_stats in results:
+                tables = (("requests", requests), ("events", events),
+                          ("follow_ups", follow_ups), ("request_units", units))
+                for table, rows in tables:
+                    conn.executemany(sql[table], rows)
+                progress.add(tables, chunk_stats)
+        log(f"{progress.totals['requests']:,} requests inserted in {time.monotonic() - progress.started:.1f} s; "
             f"creating {len(indexes)} indexes")
         index_started = time.monotonic()
         for name, index_sql in indexes:
@@ -903,28 +966,91 @@ def seed_requests(db_path: str, count: int, seed: int, days: int, chunk: int, jo
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
     conn.execute("PRAGMA journal_mode=WAL")
-    known = {"requests", "events", "follow_ups", "request_units", "units", "members",
-             "sla_policies", "seaql_migrations", "routing_rules", "watchers", "inbox_items",
-             "idempotency_keys"}
-    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                 "AND name NOT LIKE 'sqlite_%' ORDER BY name").fetchall():
-        if table not in known:
-            rows = conn.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
-            log(f"note: table {table} ({rows} rows) was not written by the seeder; "
-                "what it derives from requests must be rebuilt by the next `upturn migrate` / `upturn serve`")
+    note_other_tables(
+        (table, conn.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0])
+        for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                     "AND name NOT LIKE 'sqlite_%' ORDER BY name").fetchall())
     conn.close()
-    return {
-        "totals": totals,
-        "stats": stats,
-        "now_us": now_us,
-        "earliest_us": filed_times[0],
-        "insert_seconds": time.monotonic() - started,
-    }
+    return progress.result(chunks)
+
+
+# ------------------------------------------------------------------ PostgreSQL (optional)
+class Psql:
+    """Just enough of a connection, over the psql client, to read the organisation."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def script(self, text: str) -> str:
+        done = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-F", "\t",
+                               "-d", self.url, "-f", "-"],
+                              input=text, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(done.stderr.strip() or f"psql exited with {done.returncode}")
+        return done.stdout
+
+    def execute(self, sql: str):
+        rows = [tuple(line.split("\t")) for line in self.script(sql + ";\n").splitlines()]
+        return PsqlRows(rows)
+
+
+class PsqlRows(list):
+    def fetchall(self):
+        return list(self)
+
+    def fetchone(self):
+        return self[0] if self else None
+
+
+def seed_postgres(url: str, count: int, seed: int, days: int, chunk: int, jobs: int) -> dict:
+    """The same requests, written as CSV and loaded with psql's \\copy in one transaction."""
+    import csv
+    import shutil
+    import tempfile
+
+    conn = Psql(url)
+    check_schema(postgres_columns(conn))
+    formats = {"uuid": "text", "sep": "T", "offset": "+00:00"}  # what COPY reads for uuid and timestamptz
+    org = Org(conn)
+    policies = sla_policies(conn)
+    chunks = Chunks(org, formats, policies, count, seed, days, chunk, jobs)
+    workdir = tempfile.mkdtemp(prefix="upturn-seed-")
+    progress = Progress(count)
+    columns = {"requests": REQUEST_COLUMNS, "events": EVENT_COLUMNS,
+               "follow_ups": FOLLOW_UP_COLUMNS, "request_units": REQUEST_UNIT_COLUMNS}
+    try:
+        files = {table: open(os.path.join(workdir, f"{table}.csv"), "w", newline="") for table in columns}
+        writers = {table: csv.writer(f) for table, f in files.items()}
+        with chunks as results:
+            for requests, events, follow_ups, units, chunk_stats in results:
+                tables = (("requests", requests), ("events", events),
+                          ("follow_ups", follow_ups), ("request_units", units))
+                for table, rows in tables:
+                    writers[table].writerows(rows)
+                progress.add(tables, chunk_stats)
+        for f in files.values():
+            f.close()
+        log(f"{progress.totals['requests']:,} requests written as CSV in "
+            f"{time.monotonic() - progress.started:.1f} s; loading with psql \\copy")
+        load = ["BEGIN;"]
+        for table, cols in columns.items():
+            load.append(f"\\copy {table} ({', '.join(cols)}) FROM '{os.path.join(workdir, table + '.csv')}' "
+                        "WITH (FORMAT csv)")
+        # `upturn serve` numbers new requests from this sequence.
+        load.append("SELECT setval('request_number', (SELECT MAX(number) FROM requests));")
+        load.append("COMMIT;")
+        load.append("ANALYZE requests; ANALYZE events; ANALYZE follow_ups; ANALYZE request_units;")
+        copy_started = time.monotonic()
+        conn.script("\n".join(load) + "\n")
+        log(f"loaded in {time.monotonic() - copy_started:.1f} s")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    note_other_tables(
+        (table, int(conn.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]))
+        for (table,) in conn.execute("SELECT table_name FROM information_schema.tables "
+                                     "WHERE table_schema = current_schema() ORDER BY 1"))
+    return progress.result(chunks)
 
 
 def rfc3339(us: int) -> str:
@@ -934,7 +1060,11 @@ def rfc3339(us: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", required=True, help="SQLite file to seed (created if missing)")
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--db", help="SQLite file to seed (created if missing)")
+    target.add_argument("--postgres", metavar="URL",
+                        help="PostgreSQL database to seed instead, postgres://user@host:port/db (must exist; "
+                             "loaded with psql \\copy)")
     parser.add_argument("--requests", "-n", type=int, default=1_000_000,
                         help="requests to seed (default 1,000,000)")
     parser.add_argument("--days", type=int, default=730,
@@ -945,52 +1075,83 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="processes generating chunks (default: the number of cores; 1: none)")
     parser.add_argument("--force", action="store_true",
-                        help="delete an existing database file (and its -wal/-shm) and seed from scratch")
-    parser.add_argument("--info", default=None, help="write what was seeded as JSON here (default: <db>.json)")
+                        help="SQLite: delete the file (and its -wal/-shm) first; PostgreSQL: drop and "
+                             "recreate the schema public of the database first; then seed from scratch")
+    parser.add_argument("--info", default=None,
+                        help="write what was seeded as JSON here (default: <db>.json; with --postgres: "
+                             "bench/results/seed-postgres-<database>.json)")
     args = parser.parse_args()
     with open(os.path.abspath(__file__), "rb") as source:
         seeder_sha256 = hashlib.sha256(source.read()).hexdigest()
     if args.requests < 1 or args.days < 1 or args.chunk < 1 or args.jobs < 1:
         die("--requests, --days, --chunk and --jobs must be positive")
 
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    bench_dir = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(bench_dir)
     binary = args.bin or os.path.join(os.environ.get("CARGO_TARGET_DIR") or os.path.join(root, "target"),
                                       "release", "upturn")
     if not os.access(binary, os.X_OK):
         die(f"no upturn binary at {binary} (cargo build --release, or --bin)")
-    db_path = os.path.abspath(args.db)
-    info_path = args.info or db_path + ".json"
 
-    if os.path.exists(db_path):
+    if args.db:
+        db_path = os.path.abspath(args.db)
+        info_path = args.info or db_path + ".json"
+        server_log = db_path + ".server.log"
+        if os.path.exists(db_path):
+            try:
+                conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+                held = conn.execute("SELECT COUNT(*) FROM requests").fetchone()[0]
+                conn.close()
+            except sqlite3.Error:
+                held = 0  # no requests table yet: an empty file
+            if held and not args.force:
+                die(f"{db_path} already holds {held:,} requests; --force deletes it and seeds from scratch")
+        if args.force:
+            for suffix in ("", "-wal", "-shm", ".json", ".server.log"):
+                if os.path.exists(db_path + suffix):
+                    log(f"--force: deleting {db_path + suffix}")
+                    os.remove(db_path + suffix)
+        os.makedirs(os.path.dirname(db_path), exist_ok=True)
+        database_url = f"sqlite://{db_path}?mode=rwc"
+        workdir = os.path.dirname(db_path)
+    else:
+        database_url = args.postgres
+        name = database_url.rstrip("/").rsplit("/", 1)[-1].split("?")[0] or "postgres"
+        results = os.path.join(bench_dir, "results")
+        os.makedirs(results, exist_ok=True)
+        info_path = args.info or os.path.join(results, f"seed-postgres-{name}.json")
+        server_log = os.path.join(results, f"seed-postgres-{name}.server.log")
+        workdir = results
+        conn = Psql(database_url)
         try:
-            conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-            held = conn.execute("SELECT COUNT(*) FROM requests").fetchone()[0]
-            conn.close()
-        except sqlite3.Error:
-            held = 0  # no requests table yet: an empty file
+            held = int(conn.execute("SELECT COUNT(*) FROM requests").fetchone()[0])
+        except RuntimeError:
+            held = 0  # no requests table yet
         if held and not args.force:
-            die(f"{db_path} already holds {held:,} requests; --force deletes it and seeds from scratch")
-    if args.force:
-        for suffix in ("", "-wal", "-shm", ".json", ".server.log"):
-            if os.path.exists(db_path + suffix):
-                log(f"--force: deleting {db_path + suffix}")
-                os.remove(db_path + suffix)
-    os.makedirs(os.path.dirname(db_path), exist_ok=True)
+            die(f"{name} already holds {held:,} requests; --force drops its schema public and seeds from scratch")
+        if args.force:
+            log(f"--force: dropping and recreating the schema public of {name}")
+            conn.script("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;\n")
 
     total_started = time.monotonic()
-    create_organisation(binary, db_path, db_path + ".server.log")
+    create_organisation(binary, database_url, workdir, server_log)
     org_seconds = time.monotonic() - total_started
     log(f"seeding {args.requests:,} requests over {args.days} days (seed {args.seed}, {args.jobs} process(es))")
-    result = seed_requests(db_path, args.requests, args.seed, args.days, args.chunk, args.jobs)
+    if args.db:
+        result = seed_sqlite(db_path, args.requests, args.seed, args.days, args.chunk, args.jobs)
+        size = os.path.getsize(db_path)
+    else:
+        result = seed_postgres(database_url, args.requests, args.seed, args.days, args.chunk, args.jobs)
+        size = int(Psql(database_url).execute("SELECT pg_database_size(current_database())").fetchone()[0])
     total_seconds = time.monotonic() - total_started
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu_seconds = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
     totals = result["totals"]
     stats = result["stats"]
-    size = os.path.getsize(db_path)
     info = {
         "seeder_version": SEEDER_VERSION,
         "seeder_sha256": seeder_sha256,
+        "backend": "sqlite" if args.db else "postgres",
         "requests": args.requests,
         "days": args.days,
         "seed": args.seed,
