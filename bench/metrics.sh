@@ -332,14 +332,18 @@ EXPORT_ROWS=$((LINES > 0 ? LINES - 1 : 0))   # minus the header row; no seeded c
 RSS_AFTER="$(rss_mib "$SERVER_PID")"
 HWM_AFTER="$(hwm_mib "$SERVER_PID")"
 CPU_AFTER="$(cpu_seconds "$SERVER_PID")"
-# -> "ttfb_ms total_s rows_per_s mib mib_per_s peak_mib samples cpu_s cpu_share"
-read -r TTFB_MS TOTAL_S ROWS_PER_S EXPORT_MIB MIB_PER_S RSS_PEAK RSS_SAMPLES CPU_S CPU_SHARE < <(python3 - \
+# -> "ttfb_ms total_s rows_per_s mib mib_per_s peak_mib samples cpu_s cpu_share early_mib late_mib"
+read -r TTFB_MS TOTAL_S ROWS_PER_S EXPORT_MIB MIB_PER_S RSS_PEAK RSS_SAMPLES CPU_S CPU_SHARE RSS_EARLY RSS_LATE < <(python3 - \
   "$EXPORT_TTFB" "$EXPORT_TOTAL" "$EXPORT_ROWS" "$EXPORT_BYTES" "$RESULTS/export-rss.csv" "$CPU_BEFORE" "$CPU_AFTER" <<'PY'
 import csv, sys
 ttfb, total, rows, size, samples_csv, cpu0, cpu1 = sys.argv[1:]
 ttfb, total, rows, size = float(ttfb or 0), float(total or 0), int(rows or 0), int(size or 0)
 samples = [int(r["vmrss_kib"]) for r in csv.DictReader(open(samples_csv))]
 peak = f"{max(samples) / 1024:.1f}" if samples else "n/a"
+# the highest sample in the first and in the last tenth of the download: close = flat
+tenth = max(1, len(samples) // 10)
+early = f"{max(samples[:tenth]) / 1024:.1f}" if samples else "n/a"
+late = f"{max(samples[-tenth:]) / 1024:.1f}" if samples else "n/a"
 try:
     cpu = float(cpu1) - float(cpu0)
     cpu_s, cpu_share = f"{cpu:.1f}", (f"{100 * cpu / total:.0f}%" if total else "n/a")
@@ -347,7 +351,7 @@ except ValueError:
     cpu_s = cpu_share = "n/a"
 print(f"{ttfb * 1000:.0f}", f"{total:.1f}", f"{rows / total:,.0f}" if total else "n/a",
       f"{size / 1048576:.1f}", f"{size / 1048576 / total:.1f}" if total else "n/a", peak, len(samples),
-      cpu_s, cpu_share)
+      cpu_s, cpu_share, early, late)
 PY
 )
 
@@ -363,6 +367,7 @@ else
 fi
 row "server VmRSS before the export" "$RSS_BEFORE MiB" "at /readyz: $RSS_READY MiB"
 row "server VmRSS peak during the export" "$RSS_PEAK MiB" "$RSS_SAMPLES samples, every ${RSS_INTERVAL}s"
+row "server VmRSS first / last tenth of the export" "$RSS_EARLY / $RSS_LATE MiB" "highest sample in each; close = no growth with rows"
 row "server VmRSS after the export" "$RSS_AFTER MiB" "VmHWM before/after: $HWM_BEFORE / $HWM_AFTER MiB"
 
 log "stopping the server"
