@@ -37,6 +37,7 @@ HEALTHZ_CONNECTIONS="${HEALTHZ_CONNECTIONS:-64}"
 METRICS_DURATION="${METRICS_DURATION:-20}" # seconds of wrk per overview period
 METRICS_THREADS="${METRICS_THREADS:-2}"
 METRICS_CONNECTIONS="${METRICS_CONNECTIONS:-4}"
+OVERVIEW_PATH="${OVERVIEW_PATH:-/api/v1/metrics/overview}" # measured with wrk (another GET can stand in)
 WRK_TIMEOUT="${WRK_TIMEOUT:-30s}"          # a slow metrics answer is a latency, not a socket timeout
 CURL_TIMEOUT="${CURL_TIMEOUT:-600}"        # seconds, for the single curl calls and the export
 RSS_INTERVAL="${RSS_INTERVAL:-0.05}"       # seconds between VmRSS samples during the export
@@ -249,11 +250,13 @@ probe() {
 }
 
 # ---------------------------------------------------------------- 3b. metrics
+overview_label="overview"
+[[ "$OVERVIEW_PATH" == /api/v1/metrics/overview ]] || overview_label="GET $OVERVIEW_PATH"
 for period in default all; do
   if [[ "$period" == default ]]; then
-    path="/api/v1/metrics/overview"; label="overview, default period (last 30 days)"
+    path="$OVERVIEW_PATH"; label="$overview_label, default period (last 30 days)"
   else
-    path="/api/v1/metrics/overview?$QUERY_ALL"; label="overview, whole history"
+    path="$OVERVIEW_PATH?$QUERY_ALL"; label="$overview_label, whole history"
   fi
   read -r code total _ < <(probe "$path" "$RESULTS/overview-$period.json")
   if [[ "$code" != "200" ]]; then
@@ -267,7 +270,7 @@ for period in default all; do
     >"$RESULTS/overview-$period-wrk.txt"
   check_alive overview || die "server crashed"
   read -r rps p50 p99 non2xx sockerr < <(parse_wrk "$RESULTS/overview-$period-wrk.txt")
-  note="first call ${total}s"
+  note="first call $(awk -v t="$total" 'BEGIN { printf "%.0f ms", t * 1000 }')"
   [[ "$non2xx" != "0" || "$sockerr" != "0" ]] && note="$note; INVALID: $non2xx non-2xx, $sockerr socket errors"
   row "$label" "p50 $p50 ms, p99 $p99 ms, $rps req/s" "$note"
 done
@@ -390,10 +393,10 @@ ELAPSED=$((SECONDS - STARTED))
   echo
   w=0
   for r in "${ROWS[@]}"; do l="${r%%|*}"; ((${#l} > w)) && w=${#l}; done
-  printf "%-${w}s  %-36s  %s\n" "measure" "value" "note"
+  printf "%-${w}s  %-42s  %s\n" "measure" "value" "note"
   for r in "${ROWS[@]}"; do
     IFS='|' read -r l v n <<<"$r"
-    printf "%-${w}s  %-36s  %s\n" "$l" "$v" "$n"
+    printf "%-${w}s  %-42s  %s\n" "$l" "$v" "$n"
   done
   echo
   echo "server WARN/ERROR log lines: $LOG_LINES; load average $LOAD_END at the end; wall-clock $((ELAPSED / 60))m$(printf '%02d' $((ELAPSED % 60)))s"
