@@ -155,9 +155,10 @@ RUN_TMP="$(mktemp -d -p "$BENCH_DIR/results" .metrics-run.XXXXXX)"
 DB="$RUN_TMP/bench.db"
 log "copying the seeded database ($((CACHE_BYTES / 1048576)) MiB) for this run"
 cp --reflink=auto "$CACHE" "$DB"
-for suffix in -wal -shm; do
-  [[ -e "$CACHE$suffix" ]] && cp --reflink=auto "$CACHE$suffix" "$DB$suffix"
-done
+# Committed rows may still sit in a WAL left by a reader (never the -shm: SQLite rebuilds it).
+if [[ -s "$CACHE-wal" ]]; then
+  cp --reflink=auto "$CACHE-wal" "$DB-wal"
+fi
 DB_URL="sqlite://$DB?mode=rwc"
 
 server_env() {
