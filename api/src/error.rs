@@ -31,6 +31,8 @@ pub enum ApiError {
     NotFound,
     #[error("this email is already taken")]
     EmailTaken,
+    #[error("you have already answered the pulse of this week")]
+    AlreadyAnswered,
     #[error("the resource was changed meanwhile; reload it (current version {0})")]
     VersionConflict(i64),
     #[error("the resource was changed meanwhile; reload it (current version {0})")]
@@ -74,6 +76,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound => "not_found",
             ApiError::EmailTaken => "email_taken",
+            ApiError::AlreadyAnswered => "already_answered",
             ApiError::VersionConflict(_) => "version_conflict",
             ApiError::PreconditionFailed(_) | ApiError::BadPrecondition => "precondition_failed",
             ApiError::InvalidTransition(_) => "invalid_transition",
@@ -96,6 +99,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "Forbidden",
             ApiError::NotFound => "Not found",
             ApiError::EmailTaken => "Email taken",
+            ApiError::AlreadyAnswered => "Already answered",
             ApiError::VersionConflict(_) => "Version conflict",
             ApiError::PreconditionFailed(_) | ApiError::BadPrecondition => "Precondition failed",
             ApiError::InvalidTransition(_) => "Invalid transition",
@@ -158,6 +162,7 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::NotFound => ApiError::NotFound,
             StoreError::EmailTaken => ApiError::EmailTaken,
+            StoreError::AlreadyAnswered => ApiError::AlreadyAnswered,
             StoreError::VersionConflict { current } => ApiError::VersionConflict(current),
             StoreError::PreconditionFailed { current } => ApiError::PreconditionFailed(current),
             StoreError::Refused(refusal) => refusal.into(),
@@ -220,7 +225,9 @@ impl ResponseError for ApiError {
             ApiError::Unauthenticated | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::EmailTaken | ApiError::VersionConflict(_) => StatusCode::CONFLICT,
+            ApiError::EmailTaken | ApiError::AlreadyAnswered | ApiError::VersionConflict(_) => {
+                StatusCode::CONFLICT
+            }
             ApiError::PreconditionFailed(_) | ApiError::BadPrecondition => {
                 StatusCode::PRECONDITION_FAILED
             }

@@ -117,6 +117,18 @@ impl Period {
     pub fn is_closed(self, now: DateTime<Utc>) -> bool {
         now >= self.end() + RELEASE_GRACE
     }
+
+    /// The latest week that is closed at `now`: the one before the current
+    /// week, or the one before that during the first [`RELEASE_GRACE`] of a
+    /// week.
+    pub fn last_closed(now: DateTime<Utc>) -> Period {
+        let last = Period::of(now).previous();
+        if last.is_closed(now) {
+            last
+        } else {
+            last.previous()
+        }
+    }
 }
 
 impl fmt::Display for Period {
@@ -533,6 +545,25 @@ mod tests {
         assert!(!p.is_closed(at("2026-11-20T12:00:00Z")));
         assert!(!p.is_closed(at("2026-11-23T00:59:59Z")));
         assert!(p.is_closed(at("2026-11-23T01:00:00Z")));
+    }
+
+    #[test]
+    fn the_last_closed_week_waits_for_the_grace() {
+        assert_eq!(
+            Period::last_closed(at("2026-11-23T00:59:59Z")),
+            week("2026-W46")
+        );
+        assert_eq!(
+            Period::last_closed(at("2026-11-23T01:00:00Z")),
+            week("2026-W47")
+        );
+        assert_eq!(
+            Period::last_closed(at("2026-11-29T23:59:59Z")),
+            week("2026-W47")
+        );
+        let now = at("2026-11-25T10:00:00Z");
+        assert!(Period::last_closed(now).is_closed(now));
+        assert!(!Period::last_closed(now).next().is_closed(now));
     }
 
     #[test]

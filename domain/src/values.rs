@@ -132,6 +132,11 @@ text_type!(
     /// How to reach a customer back.
     Contact, 1, 200
 );
+text_type!(
+    /// What a member adds to their pulse answer, shown verbatim (only for
+    /// units whose figures are shown).
+    PulseComment, 1, 1_000
+);
 
 /// A login email: lower-cased, one `@`, something on both sides.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -24,6 +24,9 @@ pub enum StoreError {
         field: &'static str,
         message: String,
     },
+    /// The member has already answered this week's pulse.
+    #[error("the pulse of this week is already answered")]
+    AlreadyAnswered,
     /// Another request with the same idempotency key committed first.
     #[error("a request with this idempotency key is being processed")]
     IdempotencyRace,

@@ -604,7 +604,7 @@ impl Store {
 }
 
 /// A read-only snapshot: every query of one answer sees the same state.
-async fn snapshot(store: &Store) -> anyhow::Result<sea_orm::DatabaseTransaction> {
+pub(crate) async fn snapshot(store: &Store) -> anyhow::Result<sea_orm::DatabaseTransaction> {
     let tx = match store.backend() {
         Backend::Postgres => {
             store
@@ -617,7 +617,7 @@ async fn snapshot(store: &Store) -> anyhow::Result<sea_orm::DatabaseTransaction>
         }
         Backend::Sqlite => store.db.begin().await,
     };
-    tx.context("Failed to open a read transaction for the metrics")
+    tx.context("Failed to open a read transaction")
 }
 
 /// The filters shared by every query on one query's facts.

@@ -6,6 +6,7 @@ pub mod health;
 pub mod inbox;
 pub mod members;
 pub mod metrics;
+pub mod pulse;
 pub mod requests;
 pub mod rules;
 pub mod session;
@@ -101,7 +102,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     "/metrics/by-category",
                     web::get().to(metrics::by_category::by_category),
                 )
-                .route("/metrics/trend", web::get().to(metrics::trend::trend)),
+                .route("/metrics/trend", web::get().to(metrics::trend::trend))
+                .route(
+                    "/metrics/engagement",
+                    web::get().to(pulse::engagement::engagement),
+                )
+                .route("/pulse/current", web::get().to(pulse::current::current))
+                .route("/pulse/responses", web::post().to(pulse::answer::answer)),
         );
 }
 
@@ -146,6 +153,7 @@ impl Modify for BearerAuth {
         rules::get_policies, rules::put_policies,
         metrics::overview::overview, metrics::by_unit::by_unit,
         metrics::by_category::by_category, metrics::trend::trend,
+        pulse::engagement::engagement, pulse::current::current, pulse::answer::answer,
     ),
     components(schemas(
         crate::error::Problem, crate::error::ProblemField,
@@ -161,6 +169,7 @@ impl Modify for BearerAuth {
         (name = "inbox", description = "What each member is told, in their inbox and live"),
         (name = "leadership", description = "Routing rules and SLA policies"),
         (name = "metrics", description = "Leadership figures, each defined in docs/metrics.md"),
+        (name = "pulse", description = "The weekly team pulse: answers never linked to the member"),
         (name = "operations", description = "Probes and metrics"),
     )
 )]

@@ -6,6 +6,8 @@ pub mod follow_up;
 pub mod idempotency_key;
 pub mod inbox_item;
 pub mod member;
+pub mod pulse_answer;
+pub mod pulse_participation;
 pub mod request;
 pub mod request_unit;
 pub mod routing_rule;

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m20261123_000001_create_core_tables;
 mod m20261123_000002_create_routing_and_inbox;
 mod m20261130_000003_create_metric_rollups;
+mod m20261130_000004_create_pulse;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_core_tables::Migration),
             Box::new(m20261123_000002_create_routing_and_inbox::Migration),
             Box::new(m20261130_000003_create_metric_rollups::Migration),
+            Box::new(m20261130_000004_create_pulse::Migration),
         ]
     }
 }
