@@ -15,6 +15,7 @@ pub mod routing;
 pub mod sla;
 pub mod values;
 pub mod visibility;
+pub mod webhook;
 
 pub use lifecycle::{Command, FollowUpInput, NewEvent, Outcome, Refusal, decide, file};
 pub use model::{Channel, EventType, Kind, Level, Role, Status, UnitKind, Urgency};
