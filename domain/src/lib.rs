@@ -13,6 +13,7 @@ pub mod pulse;
 pub mod rollup;
 pub mod routing;
 pub mod sla;
+pub mod suggest;
 pub mod values;
 pub mod visibility;
 pub mod webhook;
