@@ -47,6 +47,9 @@ macro_rules! wire_enum {
     };
 }
 
+/// Other modules of the domain declare their closed lists with it too.
+pub(crate) use wire_enum;
+
 wire_enum!(
     /// Where a request sits in the pyramid, from the top (the front line,
     /// closest to the customer) down to leadership.
