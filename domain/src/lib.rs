@@ -4,6 +4,7 @@
 //! persistence layers call into this crate to decide; they only carry out
 //! what it returns.
 
+pub mod initiative;
 pub mod lifecycle;
 pub mod metrics;
 pub mod model;
@@ -13,8 +14,10 @@ pub mod pulse;
 pub mod rollup;
 pub mod routing;
 pub mod sla;
+pub mod suggest;
 pub mod values;
 pub mod visibility;
+pub mod webhook;
 
 pub use lifecycle::{Command, FollowUpInput, NewEvent, Outcome, Refusal, decide, file};
 pub use model::{Channel, EventType, Kind, Level, Role, Status, UnitKind, Urgency};

@@ -472,14 +472,7 @@ pub fn decide(
                     "routing only goes down the pyramid: manager, then service, then leadership",
                 ));
             }
-            next.status = Status::New;
-            next.level = target;
-            next.unit_id = to.unit_id;
-            next.assignee_id = None;
-            next.arrived_at = now;
-            next.acknowledge_by = now + chrono::Duration::seconds(request.sla_acknowledge_seconds);
-            // A new level, a new acknowledge deadline.
-            next.acknowledge_breached_at = None;
+            arrive(&mut next, target, to.unit_id, now);
             routed_to = Some(to.unit_id);
             let kind = if target == Level::Leadership {
                 EventType::Escalated
@@ -507,9 +500,9 @@ pub fn decide(
             }
             answer(
                 &mut next,
-                request,
                 Status::Resolved,
                 resolved_level,
+                request.unit_id,
                 &note,
                 now,
             );
@@ -524,9 +517,9 @@ pub fn decide(
             }
             answer(
                 &mut next,
-                request,
                 Status::Declined,
                 request.level,
+                request.unit_id,
                 &note,
                 now,
             );
@@ -589,23 +582,39 @@ pub fn decide(
     })
 }
 
-/// Sends an answer (resolution or decline) back up to the filer's team.
-fn answer(
+/// Sends an answer (resolution or decline) given at level `at` by unit `by`
+/// back up to the filer's team. Initiatives answer their linked requests
+/// through here too.
+pub(crate) fn answer(
     next: &mut Request,
-    request: &Request,
     status: Status,
     at: Level,
+    by: Uuid,
     note: &Note,
     now: DateTime<Utc>,
 ) {
     next.status = status;
     next.level = Level::Frontline;
     next.resolved_level = Some(at);
-    next.resolved_unit_id = Some(request.unit_id);
-    next.unit_id = request.team_id;
+    next.resolved_unit_id = Some(by);
+    next.unit_id = next.team_id;
     next.resolution_note = Some(note.as_str().to_owned());
     next.resolved_at = Some(now);
     next.assignee_id = None;
+}
+
+/// Makes a request arrive at `level` in `unit`: `new` there, nobody assigned,
+/// and a new acknowledge deadline (the clock restarts at every arrival).
+/// Routing goes through here; so do an initiative taking a request and
+/// handing it back when dropped.
+pub(crate) fn arrive(next: &mut Request, level: Level, unit: Uuid, now: DateTime<Utc>) {
+    next.status = Status::New;
+    next.level = level;
+    next.unit_id = unit;
+    next.assignee_id = None;
+    next.arrived_at = now;
+    next.acknowledge_by = now + chrono::Duration::seconds(next.sla_acknowledge_seconds);
+    next.acknowledge_breached_at = None;
 }
 
 /// A timeline entry as stored.

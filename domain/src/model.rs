@@ -2,9 +2,6 @@
 //! closed lists a request is described with. Each is a closed enum with one
 //! stable wire spelling.
 
-use std::fmt;
-use std::str::FromStr;
-
 /// A value outside one of the closed lists below.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown value `{value}`; expected one of: {expected}")]
@@ -29,18 +26,18 @@ macro_rules! wire_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl FromStr for $name {
-            type Err = UnknownValue;
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::model::UnknownValue;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 match s {
                     $($text => Ok($name::$variant),)+
-                    _ => Err(UnknownValue {
+                    _ => Err($crate::model::UnknownValue {
                         value: s.to_owned(),
                         expected: [$($text),+].join(", "),
                     }),
@@ -49,6 +46,9 @@ macro_rules! wire_enum {
         }
     };
 }
+
+/// Other modules of the domain declare their closed lists with it too.
+pub(crate) use wire_enum;
 
 wire_enum!(
     /// Where a request sits in the pyramid, from the top (the front line,
@@ -157,7 +157,10 @@ wire_enum!(
 );
 
 wire_enum!(
-    /// The kinds of timeline entries.
+    /// The kinds of timeline entries. The `initiative_*` ones are written on
+    /// every request linked to an initiative: when it is linked, when the
+    /// initiative moves on or its public note changes, and when it is
+    /// dropped (completion writes `resolved`).
     EventType {
         Filed => "filed",
         Acknowledged => "acknowledged",
@@ -170,6 +173,9 @@ wire_enum!(
         FollowUpRecorded => "follow_up_recorded",
         Reopened => "reopened",
         SlaBreached => "sla_breached",
+        InitiativeLinked => "initiative_linked",
+        InitiativeProgress => "initiative_progress",
+        InitiativeDropped => "initiative_dropped",
     }
 );
 

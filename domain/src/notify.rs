@@ -30,8 +30,9 @@ pub fn holds_at(role: Role, level: Level) -> bool {
 
 /// The members to tell about an event on `request` (as it is after the
 /// change): its filer, its current owners and its watchers; the filer's
-/// whole team when it comes back up answered; leadership too when a
-/// deadline passed. Never the member who made the change. Sorted, unique.
+/// whole team when it comes back up answered or when an initiative it is
+/// linked to has news; leadership too when a deadline passed. Never the
+/// member who made the change. Sorted, unique.
 pub fn recipients(
     kind: EventType,
     request: &Request,
@@ -47,7 +48,14 @@ pub fn recipients(
             .map(|(id, _)| *id),
     );
     told.extend(&audience.watchers);
-    if matches!(kind, EventType::Resolved | EventType::Declined) {
+    if matches!(
+        kind,
+        EventType::Resolved
+            | EventType::Declined
+            | EventType::InitiativeLinked
+            | EventType::InitiativeProgress
+            | EventType::InitiativeDropped
+    ) {
         told.extend(&audience.team);
     }
     if kind == EventType::SlaBreached {
