@@ -129,8 +129,9 @@ pub struct TimelineStep {
 /// counted from the arrival at the level that gave it. `timeline` is oldest
 /// first. An acknowledgement is an `acknowledged` event or a status change
 /// out of `new` (putting a new request in progress acknowledges it, as in
-/// [`crate::lifecycle::decide`]); an arrival is `filed`, `routed` or
-/// `escalated`. Wall-clock seconds: business hours are out of scope.
+/// [`crate::lifecycle::decide`]); an arrival is `filed`, `routed`,
+/// `escalated`, or an initiative taking the request or handing it back.
+/// Wall-clock seconds: business hours are out of scope.
 ///
 /// The database may compute the same in SQL; this is the definition to test
 /// it against.
@@ -138,7 +139,11 @@ pub fn first_acknowledge_seconds(timeline: &[TimelineStep]) -> Option<i64> {
     let mut arrived = None;
     for step in timeline {
         match step.kind {
-            EventType::Filed | EventType::Routed | EventType::Escalated => arrived = Some(step.at),
+            EventType::Filed
+            | EventType::Routed
+            | EventType::Escalated
+            | EventType::InitiativeLinked
+            | EventType::InitiativeDropped => arrived = Some(step.at),
             EventType::Acknowledged => {
                 return arrived.map(|a| (step.at - a).num_seconds().max(0));
             }

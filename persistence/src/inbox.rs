@@ -95,6 +95,9 @@ fn summary(
             "{} deadline passed",
             deadline.unwrap_or(Deadline::Resolve).as_str()
         ),
+        EventType::InitiativeLinked => format!("taken up by {}", unit(Some(request.unit_id))),
+        EventType::InitiativeProgress => "news from its initiative".to_owned(),
+        EventType::InitiativeDropped => format!("handed back to {}", unit(Some(request.unit_id))),
     };
     format!("{} {}: {}", request.reference(), what, request.title)
 }
