@@ -825,10 +825,14 @@ async fn spread<C: ConnectionTrait>(
         let category = filter.category(&mut values);
         statements.push(statement(
             filter.backend,
+            // `+ 0`: grouping by the bare column lets SQLite walk the whole
+            // scope in the bucket index instead of the window in the filing
+            // index (2.5 s instead of 2 ms at 1M requests). Rows without a
+            // duration group under NULL and are skipped below.
             &format!(
-                "SELECT {column}_bucket AS bucket, CAST(COUNT(*) AS BIGINT) AS n FROM metric_facts \
-                 WHERE scope_id = ? AND filed_at >= ? AND filed_at < ?{category} \
-                 AND {column}_bucket IS NOT NULL GROUP BY {column}_bucket"
+                "SELECT {column}_bucket + 0 AS bucket, CAST(COUNT(*) AS BIGINT) AS n \
+                 FROM metric_facts WHERE scope_id = ? AND filed_at >= ? AND filed_at < ?{category} \
+                 GROUP BY {column}_bucket + 0"
             ),
             values,
         ));
@@ -839,7 +843,9 @@ async fn spread<C: ConnectionTrait>(
             .await
             .context("Failed to read a duration histogram")?;
         for row in rows {
-            let b: i64 = row.try_get("", "bucket")?;
+            let Some(b) = row.try_get::<Option<i64>>("", "bucket")? else {
+                continue;
+            };
             let n: Option<i64> = row.try_get("", "n")?;
             *histogram.entry(b).or_default() += unsigned(n.unwrap_or(0));
         }
