@@ -205,6 +205,39 @@ async fn load_timelines<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// The contributions of stored requests: their timelines, follow-ups and
+/// routings loaded in a few queries, their facts computed by the domain.
+async fn contributions<C: ConnectionTrait>(
+    conn: &C,
+    backend: Backend,
+    rows: Vec<crate::entities::request::Model>,
+) -> anyhow::Result<Vec<Contribution>> {
+    use crate::entities::request_unit;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut timelines = load_timelines(conn, backend, &ids).await?;
+    let mut routed: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        for r in request_unit::Entity::find()
+            .filter(request_unit::Column::RequestId.is_in(chunk.to_vec()))
+            .all(conn)
+            .await
+            .context("Failed to read routings for the metrics")?
+        {
+            routed.entry(r.request_id).or_default().push(r.unit_id);
+        }
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let request = crate::requests::request_from_row(row)?;
+        let (timeline, follow_ups) = timelines.remove(&request.id).unwrap_or_default();
+        let facts = facts_of(&request, &timeline, follow_ups);
+        let units = routed.remove(&request.id).unwrap_or_default();
+        out.push(Contribution::new(&request, &units, facts));
+    }
+    Ok(out)
+}
+
 /// What a request's rows in `metric_facts` hold, for the sums to move.
 struct Row {
     scope: Uuid,
@@ -507,25 +540,7 @@ impl Store {
             let Some(last) = rows.last().map(|r| r.id) else {
                 break;
             };
-            let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-            let mut timelines = load_timelines(&*tx, self.backend(), &ids).await?;
-            let routed = crate::entities::request_unit::Entity::find()
-                .filter(crate::entities::request_unit::Column::RequestId.is_in(ids.clone()))
-                .all(&*tx)
-                .await
-                .context("Failed to read routings for the metrics")?;
-            let mut routed_by: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
-            for r in routed {
-                routed_by.entry(r.request_id).or_default().push(r.unit_id);
-            }
-            let mut contributions = Vec::with_capacity(rows.len());
-            for row in rows {
-                let request = crate::requests::request_from_row(row)?;
-                let (timeline, follow_ups) = timelines.remove(&request.id).unwrap_or_default();
-                let facts = facts_of(&request, &timeline, follow_ups);
-                let units = routed_by.remove(&request.id).unwrap_or_default();
-                contributions.push(Contribution::new(&request, &units, facts));
-            }
+            let contributions = contributions(&*tx, self.backend(), rows).await?;
             done += contributions.len() as u64;
             record(&*tx, self.backend(), &contributions, true).await?;
             tx.commit().await?;
@@ -559,7 +574,7 @@ impl Store {
         now: DateTime<Utc>,
         multiplier: SilentMultiplier,
     ) -> Result<Overview, StoreError> {
-        use crate::entities::{request, request_unit};
+        use crate::entities::request;
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         let rows = request::Entity::find()
             .filter(request::Column::FiledAt.gte(query.window.from()))
@@ -567,38 +582,14 @@ impl Store {
             .all(&self.db)
             .await
             .context("Failed to load requests")?;
-        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-        let mut routed: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
-        for chunk in ids.chunks(CHUNK) {
-            for r in request_unit::Entity::find()
-                .filter(request_unit::Column::RequestId.is_in(chunk.to_vec()))
-                .all(&self.db)
-                .await
-                .context("Failed to load routings")?
-            {
-                routed.entry(r.request_id).or_default().push(r.unit_id);
-            }
-        }
-        let mut timelines = load_timelines(&self.db, self.backend(), &ids).await?;
-        let mut facts = Vec::new();
-        for row in rows {
-            let request = crate::requests::request_from_row(row)?;
-            let units = routed.remove(&request.id).unwrap_or_default();
-            let (timeline, follow_ups) = timelines.remove(&request.id).unwrap_or_default();
-            let in_scope = match query.unit_id {
-                None => true,
-                Some(unit) => {
-                    request.team_id == unit || request.unit_id == unit || units.contains(&unit)
-                }
-            };
-            let in_category = query
-                .category
-                .as_deref()
-                .is_none_or(|c| c == request.category);
-            if in_scope && in_category {
-                facts.push(facts_of(&request, &timeline, follow_ups));
-            }
-        }
+        let scope = query.unit_id.unwrap_or(ORGANISATION);
+        let facts: Vec<RequestFacts> = contributions(&self.db, self.backend(), rows)
+            .await?
+            .into_iter()
+            .filter(|c| c.scopes.contains(&scope))
+            .filter(|c| query.category.as_deref().is_none_or(|k| k == c.category))
+            .map(|c| c.facts)
+            .collect();
         Ok(upturn_domain::metrics::overview(&facts, now, multiplier))
     }
 }
