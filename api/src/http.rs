@@ -333,3 +333,21 @@ impl<T: ToSchema> Paged<T> {
         }
     }
 }
+
+/// An optional RFC 3339 query parameter, as UTC.
+pub fn time_param(
+    field: &str,
+    raw: Option<&str>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, upturn_domain::values::FieldError> {
+    raw.map(|raw| {
+        chrono::DateTime::parse_from_rfc3339(raw)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .map_err(|_| {
+                upturn_domain::values::FieldError::new(
+                    field,
+                    "must be an RFC 3339 time, e.g. 2026-11-22T10:00:00Z",
+                )
+            })
+    })
+    .transpose()
+}

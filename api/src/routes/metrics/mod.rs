@@ -23,6 +23,7 @@ use uuid::Uuid;
 
 use crate::auth::Authenticated;
 use crate::error::ApiError;
+use crate::http::time_param;
 
 /// The default period: the last 30 days.
 const DEFAULT_DAYS: i64 = 30;
@@ -42,17 +43,6 @@ pub struct MetricsParams {
     pub unit_id: Option<String>,
 }
 
-fn time(field: &str, raw: Option<&str>) -> Result<Option<DateTime<Utc>>, FieldError> {
-    raw.map(|raw| {
-        DateTime::parse_from_rfc3339(raw)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| {
-                FieldError::new(field, "must be an RFC 3339 time, e.g. 2026-11-22T10:00:00Z")
-            })
-    })
-    .transpose()
-}
-
 /// What a metrics query asks for, checked against the caller.
 pub struct Asked {
     pub window: Window,
@@ -68,8 +58,10 @@ impl MetricsParams {
             ApiError::Forbidden("leaders read the metrics; managers their own team's".into())
         })?;
         let mut errors = Errors::default();
-        let from = errors.take(time("from", self.from.as_deref())).flatten();
-        let to = errors.take(time("to", self.to.as_deref())).flatten();
+        let from = errors
+            .take(time_param("from", self.from.as_deref()))
+            .flatten();
+        let to = errors.take(time_param("to", self.to.as_deref())).flatten();
         let unit = errors
             .take(
                 self.unit_id

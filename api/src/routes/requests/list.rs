@@ -1,7 +1,6 @@
 //! `GET /api/v1/requests`: what the caller may see, filtered, newest first.
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use upturn_domain::values::{Errors, FieldError};
 use upturn_persistence::{RequestFilter, RequestSort};
@@ -11,7 +10,7 @@ use uuid::Uuid;
 use super::RequestResponse;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, Problem};
-use crate::http::{PageParams, Paged};
+use crate::http::{PageParams, Paged, time_param};
 use crate::startup::AppState;
 
 /// Filters; list values are comma-separated (`status=new,acknowledged`).
@@ -70,18 +69,6 @@ fn flag(field: &str, raw: &Option<String>) -> Result<bool, FieldError> {
     }
 }
 
-fn time(field: &str, raw: &Option<String>) -> Result<Option<DateTime<Utc>>, FieldError> {
-    raw.as_deref()
-        .map(|raw| {
-            DateTime::parse_from_rfc3339(raw)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| {
-                    FieldError::new(field, "must be an RFC 3339 time, e.g. 2026-11-22T10:00:00Z")
-                })
-        })
-        .transpose()
-}
-
 impl ListParams {
     pub(crate) fn try_into_filter(&self) -> Result<RequestFilter, ApiError> {
         let mut errors = Errors::default();
@@ -128,10 +115,10 @@ impl ListParams {
                 .filter(|q| !q.is_empty())
                 .map(str::to_owned),
             filed_after: errors
-                .take(time("filed_after", &self.filed_after))
+                .take(time_param("filed_after", self.filed_after.as_deref()))
                 .flatten(),
             filed_before: errors
-                .take(time("filed_before", &self.filed_before))
+                .take(time_param("filed_before", self.filed_before.as_deref()))
                 .flatten(),
             sort: errors
                 .take(match self.sort.as_deref() {
