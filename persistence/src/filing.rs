@@ -12,7 +12,7 @@ use anyhow::Context;
 use sea_orm::EntityTrait;
 use tokio::sync::{mpsc, oneshot};
 use upturn_domain::Actor;
-use upturn_domain::lifecycle::{NewRequest, Request};
+use upturn_domain::lifecycle::{Event, NewRequest, Request};
 
 use crate::entities::{event, idempotency_key, request, request_unit};
 use crate::error::StoreError;
@@ -137,7 +137,11 @@ impl Store {
                     requests.push(request_to_row(&filed));
                     let (event_id, row) = event_row(filed.id, &event);
                     events.push(row);
-                    notices.push((filed.id, event_id, event.kind, job.actor.id, event.at));
+                    notices.push(Event {
+                        id: event_id,
+                        request_id: filed.id,
+                        event,
+                    });
                     if filed.unit_id != filed.team_id {
                         routed.push(request_unit::ActiveModel {
                             request_id: Set(filed.id),
@@ -177,12 +181,9 @@ impl Store {
         let notices: Vec<Notice<'_>> = filed
             .iter()
             .zip(&notices)
-            .map(|(request, (_, event_id, kind, actor, at))| Notice {
+            .map(|(request, event)| Notice {
                 request,
-                event_id: *event_id,
-                kind: *kind,
-                actor: Some(*actor),
-                at: *at,
+                event,
                 deadline: None,
             })
             .collect();

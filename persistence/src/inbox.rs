@@ -17,7 +17,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Statement,
 };
-use upturn_domain::lifecycle::{Deadline, Request};
+use upturn_domain::lifecycle::{Deadline, Event, Request};
 use upturn_domain::model::{EventType, Role};
 use upturn_domain::notify::{Audience, recipients};
 use uuid::Uuid;
@@ -61,11 +61,10 @@ fn item_from_row(row: inbox_item::Model) -> InboxItem {
 
 /// One change to tell people about.
 pub(crate) struct Notice<'a> {
+    /// The request as the change left it.
     pub request: &'a Request,
-    pub event_id: Uuid,
-    pub kind: EventType,
-    pub actor: Option<Uuid>,
-    pub at: DateTime<Utc>,
+    /// The change's event, as stored.
+    pub event: &'a Event,
     /// For `sla_breached`: the deadline that passed.
     pub deadline: Option<Deadline>,
 }
@@ -137,7 +136,9 @@ pub(crate) async fn fan_out<C: ConnectionTrait>(
         .into_iter()
         .map(|u| (u.id, u.name))
         .collect();
-    let filed_only = notices.iter().all(|n| n.kind == EventType::Filed);
+    let filed_only = notices
+        .iter()
+        .all(|n| n.event.event.kind == EventType::Filed);
     let watchers = if filed_only {
         vec![]
     } else {
@@ -147,7 +148,10 @@ pub(crate) async fn fan_out<C: ConnectionTrait>(
             .await
             .context("Failed to load watchers")?
     };
-    let leaders: Vec<Uuid> = if notices.iter().any(|n| n.kind == EventType::SlaBreached) {
+    let leaders: Vec<Uuid> = if notices
+        .iter()
+        .any(|n| n.event.event.kind == EventType::SlaBreached)
+    {
         member::Entity::find()
             .filter(member::Column::Active.eq(true))
             .filter(member::Column::Role.eq(Role::Leader.as_str()))
@@ -181,8 +185,13 @@ pub(crate) async fn fan_out<C: ConnectionTrait>(
                 .collect(),
             leaders: leaders.clone(),
         };
-        let text = summary(notice.kind, notice.deadline, request, &names);
-        for member_id in recipients(notice.kind, request, notice.actor, &audience) {
+        let text = summary(notice.event.event.kind, notice.deadline, request, &names);
+        for member_id in recipients(
+            notice.event.event.kind,
+            request,
+            notice.event.event.actor_id,
+            &audience,
+        ) {
             planned.push((member_id, notice, text.clone()));
         }
     }
@@ -229,10 +238,10 @@ pub(crate) async fn fan_out<C: ConnectionTrait>(
                 member_id: Set(member_id),
                 seq: Set(*seq),
                 request_id: Set(notice.request.id),
-                event_id: Set(notice.event_id),
-                event_type: Set(notice.kind.as_str().to_owned()),
+                event_id: Set(notice.event.id),
+                event_type: Set(notice.event.event.kind.as_str().to_owned()),
                 summary: Set(text),
-                at: Set(notice.at),
+                at: Set(notice.event.event.at),
                 read_at: Set(None),
             }
         })

@@ -496,7 +496,7 @@ impl Store {
                     .into());
             }
         }
-        let event_id = insert_event(&*tx, request.id, &event).await?.id;
+        let event = insert_event(&*tx, request.id, &event).await?;
         if request.unit_id != request.team_id {
             request_unit::Entity::insert(request_unit::ActiveModel {
                 request_id: Set(request.id),
@@ -515,10 +515,7 @@ impl Store {
         .await?;
         let notice = Notice {
             request: &request,
-            event_id,
-            kind: event.kind,
-            actor: Some(actor.id),
-            at: event.at,
+            event: &event,
             deadline: None,
         };
         let told = fan_out(&*tx, self.backend(), &[notice]).await?;
@@ -705,10 +702,7 @@ impl Store {
         let answer = (outcome.request, event);
         let notice = Notice {
             request: &answer.0,
-            event_id: answer.1.id,
-            kind: answer.1.event.kind,
-            actor: Some(actor.id),
-            at: answer.1.event.at,
+            event: &answer.1,
             deadline: None,
         };
         let told = fan_out(&*tx, self.backend(), &[notice]).await?;

@@ -95,10 +95,7 @@ impl Store {
             .await?;
         let notice = Notice {
             request: &outcome.request,
-            event_id: event.id,
-            kind: event.event.kind,
-            actor: None,
-            at: now,
+            event: &event,
             deadline: Some(deadline),
         };
         let told = fan_out(&*tx, self.backend(), &[notice]).await?;
