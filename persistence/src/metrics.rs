@@ -647,15 +647,33 @@ impl Store {
         now: DateTime<Utc>,
         multiplier: SilentMultiplier,
     ) -> Result<Overview, StoreError> {
+        let mut each = self
+            .metrics_each(std::slice::from_ref(query), now, multiplier)
+            .await?;
+        each.pop()
+            .ok_or_else(|| anyhow::anyhow!("no figures for a query").into())
+    }
+
+    /// The overview of each query, all read from one snapshot (a trend's
+    /// weeks, each unit of a page), so the figures agree with each other.
+    pub async fn metrics_each(
+        &self,
+        queries: &[MetricsQuery],
+        now: DateTime<Utc>,
+        multiplier: SilentMultiplier,
+    ) -> Result<Vec<Overview>, StoreError> {
         let tx = snapshot(self).await?;
-        let filter = Filter {
-            backend: self.backend(),
-            scope: query.unit_id.unwrap_or(ORGANISATION),
-            category: query.category.as_deref(),
-        };
-        let overview = overview_in(&tx, &filter, query.window, now, multiplier).await?;
+        let mut out = Vec::with_capacity(queries.len());
+        for query in queries {
+            let filter = Filter {
+                backend: self.backend(),
+                scope: query.unit_id.unwrap_or(ORGANISATION),
+                category: query.category.as_deref(),
+            };
+            out.push(overview_in(&tx, &filter, query.window, now, multiplier).await?);
+        }
         tx.commit().await.context("Failed to end a metrics read")?;
-        Ok(overview)
+        Ok(out)
     }
 
     /// The overview of each category that has requests in the window, plus
