@@ -149,7 +149,7 @@ for name, key in [("LEADER_EMAIL", "leader_email"), ("PASSWORD", "password"),
     print(f"{name}={shlex.quote(str(info.get(key, 'n/a')))}")
 PY
 )"
-CACHE_BYTES="$(stat -c %s "$CACHE")"
+CACHE_BYTES="$(stat -L -c %s "$CACHE")"
 
 # ---------------------------------------------------------------- 2. this run's copy, migrate, serve
 RUN_TMP="$(mktemp -d -p "$BENCH_DIR/results" .metrics-run.XXXXXX)"
@@ -162,7 +162,7 @@ SOURCE="$CACHE"
 if [[ "$ROLLED_CACHE" == "1" && -s "$ROLLED" && "$ROLLED" -nt "$CACHE" ]]; then
   SOURCE="$ROLLED"
 fi
-log "copying $SOURCE ($(($(stat -c %s "$SOURCE") / 1048576)) MiB) for this run"
+log "copying $SOURCE ($(($(stat -L -c %s "$SOURCE") / 1048576)) MiB) for this run"
 cp --reflink=auto "$SOURCE" "$DB"
 # Committed rows may still sit in a WAL left by a reader (never the -shm: SQLite rebuilds it).
 if [[ -s "$SOURCE-wal" ]]; then

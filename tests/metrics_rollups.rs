@@ -247,6 +247,32 @@ async fn roll_ups_say_what_the_definition_says(app: TestApp) {
         non_empty > queries.len() / 2,
         "the history is too thin to test much"
     );
+    // By category (one pass over the window's facts) says what the
+    // definition says of each category, and lists the categories asked for.
+    let mut categories_seen = 0;
+    for query in queries.iter().filter(|q| q.category.is_none()) {
+        let asked = ["no-such-category".to_owned()];
+        let each = app
+            .store
+            .metrics_by_category(query, &asked, now, multiplier)
+            .await
+            .unwrap();
+        assert!(each.iter().any(|(name, _)| name == "no-such-category"));
+        for (name, overview) in each {
+            let one = MetricsQuery {
+                category: Some(name.clone()),
+                ..query.clone()
+            };
+            let defined = app
+                .store
+                .metrics_from_requests(&one, now, multiplier)
+                .await
+                .unwrap();
+            assert_eq!(overview, defined, "by category {name}: {query:?}");
+            categories_seen += usize::from(overview.volume.total > 0);
+        }
+    }
+    assert!(categories_seen > 10, "too few categories with requests");
     let whole = &before[0];
     assert!(whole.time_to_acknowledge_seconds.median.is_some());
     assert!(whole.time_to_resolve_seconds.p90.is_some());
