@@ -393,19 +393,32 @@ pub struct Backlog {
 /// Open requests and their age `now − filed_at` (a clock a little behind
 /// another replica's counts 0, never negative).
 pub fn backlog(facts: &[RequestFacts], now: DateTime<Utc>) -> Backlog {
-    let mut ages: Vec<i64> = facts
+    let ages: Vec<i64> = facts
         .iter()
         .filter(|f| f.status.is_open())
-        .map(|f| (now - f.filed_at).num_seconds().max(0))
+        .map(|f| age(now, f.filed_at))
         .collect();
-    ages.sort_unstable();
     Backlog {
         open: count(ages.iter()),
-        age_seconds: AgeStats {
-            median: nearest_rank(&ages, MEDIAN),
-            p90: nearest_rank(&ages, P90),
-            max: ages.last().copied(),
-        },
+        age_seconds: AgeStats::of(&ages),
+    }
+}
+
+/// An open request's age: `now − filed_at` in seconds, never negative.
+pub fn age(now: DateTime<Utc>, filed_at: DateTime<Utc>) -> i64 {
+    (now - filed_at).num_seconds().max(0)
+}
+
+impl AgeStats {
+    /// Median, p90 (nearest rank) and maximum of some ages, in any order.
+    pub fn of(ages: &[i64]) -> AgeStats {
+        let mut sorted = ages.to_vec();
+        sorted.sort_unstable();
+        AgeStats {
+            median: nearest_rank(&sorted, MEDIAN),
+            p90: nearest_rank(&sorted, P90),
+            max: sorted.last().copied(),
+        }
     }
 }
 

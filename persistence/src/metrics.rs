@@ -21,7 +21,7 @@ use sea_orm::{
 use upturn_domain::lifecycle::Request;
 use upturn_domain::metrics::{
     AgeStats, FollowUpFacts, MEDIAN, Overview, P90, RequestFacts, SilentMultiplier, Spread,
-    TimelineStep, Window, facts_of,
+    TimelineStep, Window, age, facts_of,
 };
 use upturn_domain::model::{EventType, Status};
 use upturn_domain::rollup::{
@@ -647,19 +647,40 @@ impl Store {
         now: DateTime<Utc>,
         multiplier: SilentMultiplier,
     ) -> Result<Overview, StoreError> {
+        let mut each = self
+            .metrics_each(std::slice::from_ref(query), now, multiplier)
+            .await?;
+        each.pop()
+            .ok_or_else(|| anyhow::anyhow!("no figures for a query").into())
+    }
+
+    /// The overview of each query, all read from one snapshot (a trend's
+    /// weeks, each unit of a page), so the figures agree with each other.
+    pub async fn metrics_each(
+        &self,
+        queries: &[MetricsQuery],
+        now: DateTime<Utc>,
+        multiplier: SilentMultiplier,
+    ) -> Result<Vec<Overview>, StoreError> {
         let tx = snapshot(self).await?;
-        let filter = Filter {
-            backend: self.backend(),
-            scope: query.unit_id.unwrap_or(ORGANISATION),
-            category: query.category.as_deref(),
-        };
-        let overview = overview_in(&tx, &filter, query.window, now, multiplier).await?;
+        let mut out = Vec::with_capacity(queries.len());
+        for query in queries {
+            let filter = Filter {
+                backend: self.backend(),
+                scope: query.unit_id.unwrap_or(ORGANISATION),
+                category: query.category.as_deref(),
+            };
+            out.push(overview_in(&tx, &filter, query.window, now, multiplier).await?);
+        }
         tx.commit().await.context("Failed to end a metrics read")?;
-        Ok(overview)
+        Ok(out)
     }
 
     /// The overview of each category that has requests in the window, plus
-    /// each of `categories` (which show with their empty figures).
+    /// each of `categories` (which show with their empty figures). The sums
+    /// come from the roll-ups as for one overview; the percentiles from one
+    /// pass over the window's facts, grouped here (the histograms are kept
+    /// across categories).
     pub async fn metrics_by_category(
         &self,
         query: &MetricsQuery,
@@ -668,31 +689,84 @@ impl Store {
         multiplier: SilentMultiplier,
     ) -> Result<Vec<(String, Overview)>, StoreError> {
         let tx = snapshot(self).await?;
-        let scope = query.unit_id.unwrap_or(ORGANISATION);
         let all = Filter {
             backend: self.backend(),
-            scope,
+            scope: query.unit_id.unwrap_or(ORGANISATION),
             category: None,
         };
-        let mut names: BTreeSet<String> = categories.iter().cloned().collect();
-        names.extend(
-            counts_by_category(&tx, &all, query.window)
-                .await?
-                .into_keys(),
-        );
-        let mut out = Vec::with_capacity(names.len());
-        for name in names {
-            let filter = Filter {
-                backend: self.backend(),
-                scope,
-                category: Some(&name),
-            };
-            let overview = overview_in(&tx, &filter, query.window, now, multiplier).await?;
-            out.push((name.clone(), overview));
-        }
+        let counts = counts_by_category(&tx, &all, query.window).await?;
+        let mut values = values_by_category(&tx, &all, query.window, now).await?;
         tx.commit().await.context("Failed to end a metrics read")?;
-        Ok(out)
+        let mut names: BTreeSet<String> = categories.iter().cloned().collect();
+        names.extend(counts.keys().cloned());
+        Ok(names
+            .into_iter()
+            .map(|name| {
+                let counts = counts.get(&name).copied().unwrap_or_default();
+                let volume: BTreeMap<String, u64> = [(name.clone(), counts.total)]
+                    .into_iter()
+                    .filter(|(_, total)| *total > 0)
+                    .collect();
+                let values = values.remove(&name).unwrap_or_default();
+                let overview = overview_from_parts(
+                    &counts,
+                    &volume,
+                    AgeStats::of(&values.open_ages),
+                    Spread::of(&values.acknowledge),
+                    Spread::of(&values.resolve),
+                    multiplier,
+                );
+                (name, overview)
+            })
+            .collect())
     }
+}
+
+/// One category's durations and open requests' ages in a window.
+#[derive(Default)]
+struct Values {
+    open_ages: Vec<i64>,
+    acknowledge: Vec<i64>,
+    resolve: Vec<i64>,
+}
+
+/// The window's facts in one pass, grouped by category.
+async fn values_by_category<C: ConnectionTrait>(
+    conn: &C,
+    filter: &Filter<'_>,
+    window: Window,
+    now: DateTime<Utc>,
+) -> anyhow::Result<BTreeMap<String, Values>> {
+    let rows = conn
+        .query_all_raw(statement(
+            filter.backend,
+            "SELECT category, is_open, filed_at, ack_seconds, resolve_seconds \
+             FROM metric_facts WHERE scope_id = ? AND filed_at >= ? AND filed_at < ?",
+            vec![
+                Value::from(filter.scope),
+                Value::from(window.from()),
+                Value::from(window.to()),
+            ],
+        ))
+        .await
+        .context("Failed to read the facts of a window")?;
+    let mut out: BTreeMap<String, Values> = BTreeMap::new();
+    for row in rows {
+        let category: String = row.try_get("", "category")?;
+        let values = out.entry(category).or_default();
+        if row.try_get::<bool>("", "is_open")? {
+            values
+                .open_ages
+                .push(age(now, row.try_get("", "filed_at")?));
+        }
+        if let Some(s) = row.try_get::<Option<i64>>("", "ack_seconds")? {
+            values.acknowledge.push(s);
+        }
+        if let Some(s) = row.try_get::<Option<i64>>("", "resolve_seconds")? {
+            values.resolve.push(s);
+        }
+    }
+    Ok(out)
 }
 
 async fn overview_in<C: ConnectionTrait>(
@@ -946,10 +1020,7 @@ async fn backlog_age<C: ConnectionTrait>(
             .await
             .context("Failed to read the backlog's age")?;
         let age = match row {
-            Some(row) => {
-                let at: DateTime<Utc> = row.try_get("", "filed_at")?;
-                Some((now - at).num_seconds().max(0))
-            }
+            Some(row) => Some(age(now, row.try_get("", "filed_at")?)),
             None => None,
         };
         anyhow::Ok(age)

@@ -66,19 +66,30 @@ pub async fn by_unit(
             )
         }
     };
-    let mut items = Vec::with_capacity(units.len());
-    for unit_id in units.into_iter().filter(|u| asked.access.admits_unit(*u)) {
-        let query = MetricsQuery {
+    let units: Vec<Uuid> = units
+        .into_iter()
+        .filter(|u| asked.access.admits_unit(*u))
+        .collect();
+    let queries: Vec<MetricsQuery> = units
+        .iter()
+        .map(|unit_id| MetricsQuery {
             window: asked.window,
-            unit_id: Some(unit_id),
+            unit_id: Some(*unit_id),
             category: None,
-        };
-        let overview = state.store.metrics(&query, now, state.multiplier).await?;
-        items.push(UnitFigures {
+        })
+        .collect();
+    let overviews = state
+        .store
+        .metrics_each(&queries, now, state.multiplier)
+        .await?;
+    let items = units
+        .into_iter()
+        .zip(overviews)
+        .map(|(unit_id, overview)| UnitFigures {
             unit_id,
             figures: overview.into(),
-        });
-    }
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(ByUnitResponse {
         period: asked.window.into(),
         items,

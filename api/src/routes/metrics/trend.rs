@@ -67,26 +67,36 @@ pub async fn trend(
             format!("a trend covers at most {MAX_WEEKS} weeks"),
         ));
     }
-    let mut items = Vec::with_capacity(weeks.len());
-    for week in weeks {
-        let from = week.start().max(asked.window.from());
-        let to = week.end().min(asked.window.to());
-        let Ok(window) = Window::new(from, to) else {
-            continue;
-        };
-        let query = MetricsQuery {
-            window,
+    let weeks: Vec<_> = weeks
+        .into_iter()
+        .filter_map(|week| {
+            let from = week.start().max(asked.window.from());
+            let to = week.end().min(asked.window.to());
+            Window::new(from, to).ok().map(|window| (week, window))
+        })
+        .collect();
+    let queries: Vec<MetricsQuery> = weeks
+        .iter()
+        .map(|(_, window)| MetricsQuery {
+            window: *window,
             unit_id: asked.unit_id,
             category: None,
-        };
-        let overview = state.store.metrics(&query, now, state.multiplier).await?;
-        items.push(WeekFigures {
+        })
+        .collect();
+    let overviews = state
+        .store
+        .metrics_each(&queries, now, state.multiplier)
+        .await?;
+    let items = weeks
+        .into_iter()
+        .zip(overviews)
+        .map(|((week, window), overview)| WeekFigures {
             week: week.to_string(),
-            from,
-            to,
+            from: window.from(),
+            to: window.to(),
             figures: overview.into(),
-        });
-    }
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(TrendResponse {
         period: asked.window.into(),
         unit_id: asked.unit_id,
