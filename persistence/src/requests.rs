@@ -156,6 +156,7 @@ pub(crate) fn request_from_row(row: request::Model) -> anyhow::Result<Request> {
         resolved_at: row.resolved_at,
         closed_at: row.closed_at,
         updated_at: row.updated_at,
+        initiative_id: row.initiative_id,
     })
 }
 
@@ -305,6 +306,7 @@ pub(crate) fn request_to_row(r: &Request) -> request::ActiveModel {
         resolved_at: Set(r.resolved_at),
         closed_at: Set(r.closed_at),
         updated_at: Set(r.updated_at),
+        initiative_id: Set(r.initiative_id),
     }
 }
 
