@@ -1217,3 +1217,125 @@ async fn a_thousand_linked_requests_complete_at_once(app: TestApp) {
     assert_eq!(resolved, MANY);
     roll_ups_hold(&app, &org).await;
 }
+
+// ---------------------------------------------------------------------------
+// The OpenAPI document
+// ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn initiative_routes_are_documented() {
+    let app = common::spawn_app(common::Backend::Sqlite).await;
+    let doc = app.get_public("/api/openapi.json").await.expect(200).body;
+    for (method, path) in [
+        ("get", "/api/v1/initiatives"),
+        ("post", "/api/v1/initiatives"),
+        ("get", "/api/v1/initiatives/{id}"),
+        ("patch", "/api/v1/initiatives/{id}"),
+        ("post", "/api/v1/initiatives/{id}/requests"),
+        ("get", "/api/v1/initiatives/{id}/suggestions"),
+    ] {
+        let operation = &doc["paths"][path][method];
+        assert!(operation.is_object(), "{method} {path} undocumented");
+        assert_eq!(operation["tags"][0], "initiatives", "{method} {path}");
+        assert!(
+            !operation["description"].as_str().unwrap_or("").is_empty()
+                || !operation["summary"].as_str().unwrap_or("").is_empty(),
+            "{method} {path} has no description"
+        );
+        assert!(
+            operation["responses"]["403"].is_object(),
+            "{method} {path} documents 403"
+        );
+    }
+    let schemas = &doc["components"]["schemas"];
+    for schema in [
+        "InitiativeResponse",
+        "PatchInitiativeBody",
+        "LinkBody",
+        "SuggestionList",
+    ] {
+        assert!(schemas[schema].is_object(), "schema {schema} missing");
+    }
+    assert!(schemas["RequestResponse"]["properties"]["initiative_id"].is_object());
+    assert!(schemas["TrackResponse"]["properties"]["initiative"].is_object());
+}
+
+// ---------------------------------------------------------------------------
+// Release-mode timing (information, never asserted)
+// ---------------------------------------------------------------------------
+
+/// `cargo test --release --test api_initiatives timing -- --ignored --nocapture`
+/// (with `UPTURN_TEST_POSTGRES_URL` for the PostgreSQL one): three rounds of
+/// linking a thousand requests to an initiative and completing it, beside
+/// the latency of `GET /healthz` on the same server as a floor.
+mod timing {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "release-mode timing: run with --release -- --ignored --nocapture"]
+    async fn sqlite() {
+        super::timing(crate::common::spawn_app(crate::common::Backend::Sqlite).await).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "release-mode timing: run with --release -- --ignored --nocapture, with UPTURN_TEST_POSTGRES_URL"]
+    async fn postgres() {
+        super::timing(crate::common::spawn_app(crate::common::Backend::Postgres).await).await;
+    }
+}
+
+async fn timing(app: TestApp) {
+    let org = org(&app).await;
+    let mut healthz: Vec<std::time::Duration> = Vec::new();
+    for _ in 0..200 {
+        let started = Instant::now();
+        let answer = app.client.get(app.url("/healthz")).send().await.unwrap();
+        assert!(answer.status().is_success());
+        answer.bytes().await.unwrap();
+        healthz.push(started.elapsed());
+    }
+    healthz.sort();
+    println!(
+        "{:?}: GET /healthz median {:?}, p90 {:?}",
+        app.backend, healthz[100], healthz[180]
+    );
+    for round in 0..3 {
+        let mut filed: Vec<Value> = Vec::with_capacity(MANY);
+        for batch in 0..MANY / 50 {
+            let calls = (0..50).map(|n| {
+                let who = if n % 2 == 0 {
+                    &org.front_a
+                } else {
+                    &org.front_b
+                };
+                let body = filing(&format!(
+                    "Size 44, round {round}, customer {}",
+                    batch * 50 + n
+                ));
+                app.post("/api/v1/requests", &who.token, body)
+            });
+            for answer in futures_util::future::join_all(calls).await {
+                filed.push(answer.expect(201).body);
+            }
+        }
+        let stock = initiative(&app, &org.leader, "Stock size 44", Some(&org.service_1)).await;
+        let refs: Vec<&Value> = filed.iter().collect();
+        let started = Instant::now();
+        link(&app, &org.leader, id(&stock), &refs).await.expect(200);
+        let link_time = started.elapsed();
+        let started = Instant::now();
+        let done = patch(
+            &app,
+            &org.service1,
+            id(&stock),
+            json!({"status": "done", "public_note": "In stock"}),
+        )
+        .await
+        .expect(200)
+        .body;
+        let done_time = started.elapsed();
+        assert_eq!(done["counts"]["linked"], MANY);
+        println!(
+            "{:?} round {round}: POST /initiatives/{{id}}/requests with {MANY} ids {link_time:?}; PATCH done over {MANY} linked {done_time:?}",
+            app.backend
+        );
+    }
+}
