@@ -353,9 +353,22 @@ async fn the_whole_walk(app: TestApp) {
         asked("Gift wrapping at Christmas", "Would pay for it.", "service"),
     )
     .await;
+    // Same words, another category: not suggested once requests are linked.
+    let priced = file(
+        &app,
+        &org.front_a,
+        asked(
+            "Size 44 trousers too expensive",
+            "Found them cheaper online.",
+            "price",
+        ),
+    )
+    .await;
     let for_a = suggested(&app, &org.manager_a, id(&stock)).await;
     assert!(for_a.contains(&id(&husband).to_owned()), "{for_a:?}");
-    for hidden in [&wedding, &lyon_1, &lyon_2, &parking, &unrelated, &paris] {
+    for hidden in [
+        &wedding, &lyon_1, &lyon_2, &parking, &unrelated, &paris, &priced,
+    ] {
         assert!(!for_a.contains(&id(hidden).to_owned()), "{for_a:?}");
     }
     let for_leader = suggested(&app, &org.leader, id(&stock)).await;
