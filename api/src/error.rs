@@ -167,6 +167,7 @@ impl From<StoreError> for ApiError {
             StoreError::PreconditionFailed { current } => ApiError::PreconditionFailed(current),
             StoreError::Refused(refusal) => refusal.into(),
             StoreError::Invalid { field, message } => ApiError::field(field, message),
+            StoreError::Fields(errors) => ApiError::Validation(errors),
             StoreError::IdempotencyRace => ApiError::IdempotencyRace,
             StoreError::Unknown(error) => ApiError::Internal(error),
         }

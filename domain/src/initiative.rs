@@ -770,9 +770,11 @@ fn link_one(
 ) -> Result<Linking, LinkProblem> {
     let note = format!("Linked to the initiative \"{}\".", initiative.title);
     if !request.status.is_open() {
+        let mut next = request.clone();
+        next.initiative_id = Some(initiative.id);
         let linked = outcome(
             request,
-            request.clone(),
+            next,
             EventType::InitiativeLinked,
             actor,
             note,
@@ -786,6 +788,7 @@ fn link_one(
     }
     let level = initiative.level();
     let mut next = request.clone();
+    next.initiative_id = Some(initiative.id);
     let mut routed_to = None;
     if !initiative.holds(request) {
         if level.depth() <= request.level.depth() {

@@ -74,6 +74,8 @@ pub struct Request {
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    /// The initiative it was last linked to, if any (see `initiative`).
+    pub initiative_id: Option<Uuid>,
 }
 
 impl Request {
@@ -324,6 +326,7 @@ pub fn file(
         resolved_at: None,
         closed_at: None,
         updated_at: now,
+        initiative_id: None,
     };
     let mut event = NewEvent {
         kind: EventType::Filed,

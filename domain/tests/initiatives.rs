@@ -234,6 +234,7 @@ fn request(n: u128, team: Uuid, status: Status, holder: (Level, Uuid)) -> Reques
         resolved_at: answered.then(filed_at),
         closed_at: None,
         updated_at: filed_at(),
+        initiative_id: None,
     }
 }
 
@@ -704,11 +705,13 @@ fn linking_every_request_to_every_kind_of_initiative() {
                                     Request {
                                         version: after.version,
                                         updated_at: after.updated_at,
+                                        initiative_id: Some(Uuid::from_u128(0x500)),
                                         ..before.clone()
                                     },
                                     "{case}"
                                 );
                             }
+                            assert_eq!(after.initiative_id, Some(Uuid::from_u128(0x500)), "{case}");
                             let event = &outcome.event;
                             assert_eq!(event.kind, EventType::InitiativeLinked, "{case}");
                             assert_eq!(event.actor_id, Some(who.actor().id), "{case}");

@@ -24,6 +24,10 @@ pub enum StoreError {
         field: &'static str,
         message: String,
     },
+    /// Several fields refer to something that does not fit (e.g. the
+    /// requests at some indexes of a list cannot be linked).
+    #[error("{}", .0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
+    Fields(Vec<upturn_domain::values::FieldError>),
     /// The member has already answered this week's pulse.
     #[error("the pulse of this week is already answered")]
     AlreadyAnswered,

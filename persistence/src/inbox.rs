@@ -246,10 +246,14 @@ pub(crate) async fn fan_out<C: ConnectionTrait>(
             }
         })
         .collect();
-    inbox_item::Entity::insert_many(rows)
-        .exec_without_returning(conn)
-        .await
-        .context("Failed to write inbox items")?;
+    // In chunks: an initiative tells a thousand requests' teams at once, and
+    // SQLite binds at most 32,766 values per statement.
+    for chunk in rows.chunks(1000) {
+        inbox_item::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(conn)
+            .await
+            .context("Failed to write inbox items")?;
+    }
     let told: Vec<Uuid> = told.into_iter().collect();
     if backend == Backend::Postgres {
         let payload = told

@@ -9,6 +9,7 @@ mod error;
 mod filing;
 pub mod idempotency;
 pub mod inbox;
+pub mod initiatives;
 pub mod metrics;
 pub mod migrations;
 mod org;

@@ -238,6 +238,25 @@ async fn contributions<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// The contributions of requests changed in the caller's transaction
+/// (their events already written), with the units each was ever routed to:
+/// every timeline loaded in a few queries.
+pub(crate) async fn contributions_of<C: ConnectionTrait>(
+    conn: &C,
+    backend: Backend,
+    requests: &[(&Request, &[Uuid])],
+) -> anyhow::Result<Vec<Contribution>> {
+    let ids: Vec<Uuid> = requests.iter().map(|(r, _)| r.id).collect();
+    let mut timelines = load_timelines(conn, backend, &ids).await?;
+    Ok(requests
+        .iter()
+        .map(|(request, units)| {
+            let (timeline, follow_ups) = timelines.remove(&request.id).unwrap_or_default();
+            Contribution::new(request, units, facts_of(request, &timeline, follow_ups))
+        })
+        .collect())
+}
+
 /// What a request's rows in `metric_facts` hold, for the sums to move.
 struct Row {
     scope: Uuid,

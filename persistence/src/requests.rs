@@ -100,6 +100,8 @@ pub struct TrackedRequest {
     pub request: Request,
     /// `(status, at)` for each status the request went through, oldest first.
     pub history: Vec<(Status, DateTime<Utc>)>,
+    /// The initiative the request is linked to, as its customer may see it.
+    pub initiative: Option<crate::initiatives::PublicInitiative>,
 }
 
 fn parse<T: std::str::FromStr>(what: &str, value: &str) -> anyhow::Result<T>
@@ -156,6 +158,7 @@ pub(crate) fn request_from_row(row: request::Model) -> anyhow::Result<Request> {
         resolved_at: row.resolved_at,
         closed_at: row.closed_at,
         updated_at: row.updated_at,
+        initiative_id: row.initiative_id,
     })
 }
 
@@ -167,7 +170,7 @@ fn search_text(r: &Request) -> String {
 
 /// Which requests `actor` may see and `filter` keeps, for the list and the
 /// CSV export alike; `None` when the actor may see none at all.
-fn request_condition(
+pub(crate) fn request_condition(
     actor: &Actor,
     filter: &RequestFilter,
     now: DateTime<Utc>,
@@ -305,6 +308,7 @@ pub(crate) fn request_to_row(r: &Request) -> request::ActiveModel {
         resolved_at: Set(r.resolved_at),
         closed_at: Set(r.closed_at),
         updated_at: Set(r.updated_at),
+        initiative_id: Set(r.initiative_id),
     }
 }
 
@@ -849,6 +853,14 @@ impl Store {
                 history.push((status, row.at));
             }
         }
-        Ok(TrackedRequest { request, history })
+        let initiative = match request.initiative_id {
+            Some(id) => self.public_initiative(id).await?,
+            None => None,
+        };
+        Ok(TrackedRequest {
+            request,
+            history,
+            initiative,
+        })
     }
 }

@@ -4,6 +4,7 @@
 pub mod docs;
 pub mod health;
 pub mod inbox;
+pub mod initiatives;
 pub mod members;
 pub mod metrics;
 pub mod pulse;
@@ -108,7 +109,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     web::get().to(pulse::engagement::engagement),
                 )
                 .route("/pulse/current", web::get().to(pulse::current::current))
-                .route("/pulse/responses", web::post().to(pulse::answer::answer)),
+                .route("/pulse/responses", web::post().to(pulse::answer::answer))
+                .route(
+                    "/initiatives",
+                    web::get().to(initiatives::list::list_initiatives),
+                )
+                .route(
+                    "/initiatives",
+                    web::post().to(initiatives::create::create_initiative),
+                )
+                .route(
+                    "/initiatives/{id}",
+                    web::get().to(initiatives::get::get_initiative),
+                )
+                .route(
+                    "/initiatives/{id}",
+                    web::patch().to(initiatives::patch::patch_initiative),
+                )
+                .route(
+                    "/initiatives/{id}/requests",
+                    web::post().to(initiatives::link::link_requests),
+                )
+                .route(
+                    "/initiatives/{id}/suggestions",
+                    web::get().to(initiatives::suggestions::suggestions),
+                ),
         );
 }
 
@@ -154,11 +179,15 @@ impl Modify for BearerAuth {
         metrics::overview::overview, metrics::by_unit::by_unit,
         metrics::by_category::by_category, metrics::trend::trend,
         pulse::engagement::engagement, pulse::current::current, pulse::answer::answer,
+        initiatives::list::list_initiatives, initiatives::create::create_initiative,
+        initiatives::get::get_initiative, initiatives::patch::patch_initiative,
+        initiatives::link::link_requests, initiatives::suggestions::suggestions,
     ),
     components(schemas(
         crate::error::Problem, crate::error::ProblemField,
         Paged<requests::RequestResponse>, Paged<requests::EventResponse>,
         Paged<units::UnitResponse>, Paged<members::MemberResponse>,
+        Paged<initiatives::InitiativeResponse>,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -170,6 +199,7 @@ impl Modify for BearerAuth {
         (name = "leadership", description = "Routing rules and SLA policies"),
         (name = "metrics", description = "Leadership figures, each defined in docs/metrics.md"),
         (name = "pulse", description = "The weekly team pulse: answers never linked to the member"),
+        (name = "initiatives", description = "The outer loop: many customers' requests gathered under one initiative, whose progress reaches them all"),
         (name = "operations", description = "Probes and metrics"),
     )
 )]

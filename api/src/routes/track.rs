@@ -17,6 +17,15 @@ pub struct TrackHistoryItem {
     pub at: DateTime<Utc>,
 }
 
+/// The initiative a request is part of, as its customer sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrackInitiative {
+    /// `planned`, `in_progress`, `done` or `dropped`.
+    pub status: String,
+    /// What the organisation tells every customer waiting on it.
+    pub public_note: Option<String>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TrackResponse {
     pub reference: String,
@@ -25,6 +34,9 @@ pub struct TrackResponse {
     /// The answer given, once resolved or declined.
     pub resolution_note: Option<String>,
     pub history: Vec<TrackHistoryItem>,
+    /// When the request was gathered with others under one initiative:
+    /// its status and public note (never its title, unit or staff).
+    pub initiative: Option<TrackInitiative>,
 }
 
 /// Follow a request as its customer.
@@ -66,5 +78,9 @@ pub async fn track(
                 at: *at,
             })
             .collect(),
+        initiative: tracked.initiative.as_ref().map(|i| TrackInitiative {
+            status: i.status.as_str().to_owned(),
+            public_note: i.public_note.clone(),
+        }),
     }))
 }

@@ -5,6 +5,8 @@ pub mod event;
 pub mod follow_up;
 pub mod idempotency_key;
 pub mod inbox_item;
+pub mod initiative;
+pub mod initiative_request;
 pub mod member;
 pub mod pulse_answer;
 pub mod pulse_participation;

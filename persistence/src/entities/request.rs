@@ -47,6 +47,8 @@ pub struct Model {
     pub resolve_breached_at: Option<DateTimeUtc>,
     /// What `sort=deadline` orders by.
     pub next_deadline_at: Option<DateTimeUtc>,
+    /// The initiative it was last linked to.
+    pub initiative_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -92,6 +92,8 @@ pub struct RequestResponse {
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    /// The initiative it was last linked to (see `/initiatives`), if any.
+    pub initiative_id: Option<Uuid>,
 }
 
 impl From<&Request> for RequestResponse {
@@ -140,6 +142,7 @@ impl From<&Request> for RequestResponse {
             resolved_at: r.resolved_at,
             closed_at: r.closed_at,
             updated_at: r.updated_at,
+            initiative_id: r.initiative_id,
         }
     }
 }
@@ -151,7 +154,8 @@ pub struct EventResponse {
     pub request_id: Uuid,
     /// `filed`, `acknowledged`, `routed`, `escalated`, `status_changed`,
     /// `comment`, `resolved`, `declined`, `follow_up_recorded`, `reopened`,
-    /// `sla_breached`.
+    /// `sla_breached`, `initiative_linked`, `initiative_progress`,
+    /// `initiative_dropped`.
     #[serde(rename = "type")]
     pub kind: String,
     pub actor_id: Option<Uuid>,

@@ -1,0 +1,35 @@
+//! `GET /api/v1/initiatives`.
+
+use actix_web::{HttpResponse, web};
+
+use super::{InitiativeResponse, may_read};
+use crate::auth::Authenticated;
+use crate::error::{ApiError, Problem};
+use crate::http::{PageParams, Paged};
+use crate::startup::AppState;
+
+/// List initiatives, most asked for first: by linked requests, then
+/// customers waiting, then teams, then newest (managers, services, leaders).
+#[utoipa::path(
+    get, path = "/api/v1/initiatives", tag = "initiatives", params(PageParams),
+    responses(
+        (status = 200, description = "A page of initiatives", body = Paged<InitiativeResponse>),
+        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 403, description = "Front line and admins have no access to initiatives", body = Problem),
+        (status = 422, description = "Bad limit or cursor", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_initiatives(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    page: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    may_read(&caller)?;
+    let cursor = page.cursor.as_deref().filter(|c| !c.is_empty());
+    let page = state
+        .store
+        .list_initiatives(&caller.actor(), cursor, page.limit()?)
+        .await?;
+    Ok(HttpResponse::Ok().json(Paged::<InitiativeResponse>::new(page)))
+}
