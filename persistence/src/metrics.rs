@@ -14,9 +14,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 use sea_orm::{
     AccessMode, ConnectionTrait, DatabaseBackend, IsolationLevel, QueryResult, Statement,
-    TransactionTrait, Value,
+    StreamTrait, TransactionTrait, Value,
 };
 use upturn_domain::lifecycle::Request;
 use upturn_domain::metrics::{
@@ -749,15 +750,16 @@ struct Values {
     resolve: Vec<i64>,
 }
 
-/// The window's facts in one pass, grouped by category.
-async fn values_by_category<C: ConnectionTrait>(
+/// The window's facts in one pass, grouped by category. Rows are streamed:
+/// only the values stay in memory (a few bytes per request).
+async fn values_by_category<C: ConnectionTrait + StreamTrait>(
     conn: &C,
     filter: &Filter<'_>,
     window: Window,
     now: DateTime<Utc>,
 ) -> anyhow::Result<BTreeMap<String, Values>> {
     let rows = conn
-        .query_all_raw(statement(
+        .stream_raw(statement(
             filter.backend,
             "SELECT category, is_open, filed_at, ack_seconds, resolve_seconds \
              FROM metric_facts WHERE scope_id = ? AND filed_at >= ? AND filed_at < ?",
@@ -769,10 +771,15 @@ async fn values_by_category<C: ConnectionTrait>(
         ))
         .await
         .context("Failed to read the facts of a window")?;
+    let mut rows = std::pin::pin!(rows);
     let mut out: BTreeMap<String, Values> = BTreeMap::new();
-    for row in rows {
+    while let Some(row) = rows.next().await {
+        let row = row.context("Failed to read the facts of a window")?;
         let category: String = row.try_get("", "category")?;
-        let values = out.entry(category).or_default();
+        let values = match out.get_mut(&category) {
+            Some(values) => values,
+            None => out.entry(category).or_default(),
+        };
         if row.try_get::<bool>("", "is_open")? {
             values
                 .open_ages

@@ -1,7 +1,7 @@
 //! Reading the roll-ups without visiting rows one by one (decision 0006,
 //! "Speed"): the metric facts' indexes carry the columns their queries
-//! read, so the ragged ends' histograms and the percentile look-ups are
-//! answered from the index alone; and on SQLite the daily sums and
+//! read, so the ragged ends' histograms, the percentile look-ups and the
+//! by-category pass over a window are answered from the index alone; and on SQLite the daily sums and
 //! histograms become `WITHOUT ROWID` tables, stored in key order, so a
 //! period's rows are one range of the key instead of an index walk plus a
 //! table look-up per row.
@@ -22,6 +22,8 @@ enum MetricFacts {
     Table,
     ScopeId,
     FiledAt,
+    Category,
+    IsOpen,
     AckSeconds,
     AckBucket,
     ResolveSeconds,
@@ -39,7 +41,15 @@ fn indexes() -> [(&'static str, Columns, &'static str, Columns); 3] {
             "idx_metric_facts_filed",
             vec![FiledAt],
             "idx_metric_facts_filed_buckets",
-            vec![FiledAt, AckBucket, ResolveBucket],
+            vec![
+                FiledAt,
+                AckBucket,
+                ResolveBucket,
+                Category,
+                IsOpen,
+                AckSeconds,
+                ResolveSeconds,
+            ],
         ),
         (
             "idx_metric_facts_ack",
