@@ -12,6 +12,7 @@ pub mod rules;
 pub mod session;
 pub mod track;
 pub mod units;
+pub mod webhooks;
 
 use actix_web::web;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -108,7 +109,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     web::get().to(pulse::engagement::engagement),
                 )
                 .route("/pulse/current", web::get().to(pulse::current::current))
-                .route("/pulse/responses", web::post().to(pulse::answer::answer)),
+                .route("/pulse/responses", web::post().to(pulse::answer::answer))
+                .route("/webhooks", web::get().to(webhooks::list_webhooks))
+                .route("/webhooks", web::post().to(webhooks::create_webhook))
+                .route("/webhooks/{id}", web::get().to(webhooks::get_webhook))
+                .route("/webhooks/{id}", web::delete().to(webhooks::delete_webhook))
+                .route(
+                    "/webhooks/{id}/deliveries",
+                    web::get().to(webhooks::list_deliveries),
+                ),
         );
 }
 
@@ -154,11 +163,14 @@ impl Modify for BearerAuth {
         metrics::overview::overview, metrics::by_unit::by_unit,
         metrics::by_category::by_category, metrics::trend::trend,
         pulse::engagement::engagement, pulse::current::current, pulse::answer::answer,
+        webhooks::list_webhooks, webhooks::get_webhook, webhooks::create_webhook,
+        webhooks::delete_webhook, webhooks::list_deliveries,
     ),
     components(schemas(
         crate::error::Problem, crate::error::ProblemField,
         Paged<requests::RequestResponse>, Paged<requests::EventResponse>,
         Paged<units::UnitResponse>, Paged<members::MemberResponse>,
+        Paged<webhooks::WebhookResponse>, Paged<webhooks::DeliveryResponse>,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -170,6 +182,7 @@ impl Modify for BearerAuth {
         (name = "leadership", description = "Routing rules and SLA policies"),
         (name = "metrics", description = "Leadership figures, each defined in docs/metrics.md"),
         (name = "pulse", description = "The weekly team pulse: answers never linked to the member"),
+        (name = "webhooks", description = "Signed event delivery to leadership's endpoints"),
         (name = "operations", description = "Probes and metrics"),
     )
 )]

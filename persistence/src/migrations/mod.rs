@@ -6,6 +6,7 @@ mod m20261123_000001_create_core_tables;
 mod m20261123_000002_create_routing_and_inbox;
 mod m20261130_000003_create_metric_rollups;
 mod m20261130_000004_create_pulse;
+mod m20261201_000006_create_webhooks;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_create_routing_and_inbox::Migration),
             Box::new(m20261130_000003_create_metric_rollups::Migration),
             Box::new(m20261130_000004_create_pulse::Migration),
+            Box::new(m20261201_000006_create_webhooks::Migration),
         ]
     }
 }
