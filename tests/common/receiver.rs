@@ -118,6 +118,11 @@ impl Receiver {
         self.serve(listener);
     }
 
+    /// Deliveries received and not answered yet.
+    pub fn in_flight(&self) -> usize {
+        self.record.lock().unwrap().in_flight.values().sum()
+    }
+
     pub fn accepted(&self) -> Vec<Accepted> {
         self.record.lock().unwrap().accepted.clone()
     }
