@@ -280,3 +280,109 @@ pub fn spawn(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::str::FromStr;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use upturn_domain::webhook::WebhookSecret;
+
+    use super::*;
+
+    fn settings(allow_http_loopback: bool) -> DeliverySettings {
+        DeliverySettings {
+            policy: UrlPolicy {
+                allow_http_loopback,
+                allow_private_networks: false,
+            },
+            backoff: Backoff::default(),
+        }
+    }
+
+    fn resolver(allow_http_loopback: bool, scheme: &str) -> CheckedResolver {
+        CheckedResolver {
+            policy: settings(allow_http_loopback).policy,
+            scheme: WebhookUrl::parse(
+                &format!("{scheme}://localhost/"),
+                UrlPolicy {
+                    allow_http_loopback: true,
+                    allow_private_networks: true,
+                },
+            )
+            .unwrap(),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_resolver_keeps_only_admitted_addresses() {
+        let name = || Name::from_str("localhost").unwrap();
+        let refused = resolver(false, "https").resolve(name()).await;
+        let message = refused.err().expect("loopback is off").to_string();
+        assert!(message.contains("no address of localhost"), "{message}");
+        let allowed: Vec<SocketAddr> = resolver(true, "http")
+            .resolve(name())
+            .await
+            .expect("loopback is on")
+            .collect();
+        assert!(!allowed.is_empty());
+        assert!(allowed.iter().all(|a| a.ip().is_loopback()));
+    }
+
+    /// Answers every connection with `answer`, once.
+    async fn one_answer(answer: &'static str) -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let mut buffer = [0u8; 8192];
+                let _ = stream.read(&mut buffer).await;
+                let _ = stream.write_all(answer.as_bytes()).await;
+            }
+        });
+        addr
+    }
+
+    fn claimed(url: String) -> Claimed {
+        Claimed {
+            outbox_id: uuid::Uuid::now_v7(),
+            webhook_id: uuid::Uuid::now_v7(),
+            event_id: uuid::Uuid::now_v7(),
+            request_id: uuid::Uuid::now_v7(),
+            url,
+            secret: WebhookSecret::from_random([7; 32]),
+            body: "{}".to_owned(),
+            attempts: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_redirect_is_a_failed_attempt_and_is_not_followed() {
+        let addr = one_answer(
+            "HTTP/1.1 302 Found\r\nLocation: http://169.254.169.254/\r\nContent-Length: 0\r\n\r\n",
+        )
+        .await;
+        let deliverer = Deliverer::new(settings(true)).unwrap();
+        let result = deliverer
+            .attempt(&claimed(format!("http://127.0.0.1:{}/hook", addr.port())))
+            .await;
+        assert_eq!(result.status_code, Some(302));
+        assert_eq!(result.error.as_deref(), Some("answered 302"));
+        assert!(!result.delivered());
+    }
+
+    #[tokio::test]
+    async fn a_2xx_is_a_delivery_and_a_url_refused_now_is_not_tried() {
+        let addr = one_answer("HTTP/1.1 204 No Content\r\n\r\n").await;
+        let url = format!("http://localhost:{}/hook", addr.port());
+        let on = Deliverer::new(settings(true)).unwrap();
+        assert!(on.attempt(&claimed(url.clone())).await.delivered());
+        // Loopback turned off since the webhook was registered.
+        let off = Deliverer::new(settings(false)).unwrap();
+        let result = off.attempt(&claimed(url)).await;
+        assert_eq!(result.status_code, None);
+        assert!(result.error.unwrap().starts_with("the URL is refused"));
+    }
+}
