@@ -276,19 +276,20 @@ async fn lives(app: &TestApp, org: &Org, from: usize, count: usize) -> Vec<Strin
 // ---------------------------------------------------------------------------
 
 async fn delivers_everything_once_in_order_through_outages_and_errors(app: TestApp) {
-    // Arrange: a receiver that answers 500 to about one delivery in seven.
+    // Arrange: a receiver that answers 500 to one delivery in ten.
     let org = org(&app).await;
-    let mut receiver = Receiver::start(15, Duration::ZERO).await;
+    let mut receiver = Receiver::start(10, Duration::ZERO).await;
     let hook = register(&app, &org.leader, &receiver).await;
 
-    // Act: 30 requests' lives, then the receiver goes down while 10 more
-    // are lived, then comes back while 10 more are.
-    let mut requests = lives(&app, &org, 0, 30).await;
+    // Act: 40 requests' lives, then the receiver goes down for a second or
+    // two (kept short: the back-off doubles) while 4 more are lived, then
+    // comes back while 6 more are.
+    let mut requests = lives(&app, &org, 0, 40).await;
     receiver.down();
-    requests.extend(lives(&app, &org, 30, 10).await);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    requests.extend(lives(&app, &org, 40, 4).await);
+    tokio::time::sleep(Duration::from_millis(1000)).await;
     receiver.up().await;
-    requests.extend(lives(&app, &org, 40, 10).await);
+    requests.extend(lives(&app, &org, 44, 6).await);
 
     // Assert: 50 × 5 events, each once, in order per request.
     wait_delivered(&app, &receiver, 250, Duration::from_secs(55)).await;

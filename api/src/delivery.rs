@@ -259,7 +259,9 @@ pub fn spawn(
                 break;
             }
             let wait = match deliverer.round(&store).await {
-                Ok(n) if n as u64 == BATCH => Duration::ZERO,
+                // Something was attempted: a delivery may have freed the
+                // next event of its request, so look again at once.
+                Ok(n) if n > 0 => Duration::ZERO,
                 Ok(_) => POLL,
                 Err(error) => {
                     tracing::warn!(error = %error, "Webhook delivery round failed");

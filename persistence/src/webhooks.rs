@@ -561,21 +561,29 @@ impl Store {
             if changed.rows_affected == 0 {
                 return Ok(Recorded::Stale);
             }
-            let mut update = webhook::Entity::update_many()
+            webhook::Entity::update_many()
                 .col_expr(webhook::Column::FailingSince, Expr::value(first_failure))
-                .filter(webhook::Column::Id.eq(hook.id));
-            if retry == Retry::GiveUp {
-                update = update
-                    .col_expr(webhook::Column::Active, Expr::value(false))
-                    .col_expr(webhook::Column::DisabledAt, Expr::value(now));
-            }
-            update
+                .filter(webhook::Column::Id.eq(hook.id))
                 .exec(&*tx)
                 .await
                 .context("Failed to note a webhook's failure")?;
-            match retry {
-                Retry::At(at) => Recorded::RetryAt(at),
-                Retry::GiveUp => Recorded::Disabled,
+            // Several rows in flight may each find the day over: the one
+            // whose update turns the endpoint off tells leadership.
+            let disabled_now = retry == Retry::GiveUp
+                && webhook::Entity::update_many()
+                    .col_expr(webhook::Column::Active, Expr::value(false))
+                    .col_expr(webhook::Column::DisabledAt, Expr::value(now))
+                    .filter(webhook::Column::Id.eq(hook.id))
+                    .filter(webhook::Column::Active.eq(true))
+                    .exec(&*tx)
+                    .await
+                    .context("Failed to disable a webhook")?
+                    .rows_affected
+                    == 1;
+            if disabled_now {
+                Recorded::Disabled
+            } else {
+                Recorded::RetryAt(next)
             }
         };
         webhook_delivery::Entity::insert(webhook_delivery::ActiveModel {
