@@ -1134,6 +1134,15 @@ async fn a_thousand_linked_requests_complete_at_once(app: TestApp) {
     )
     .await;
     let refs: Vec<&Value> = filed.iter().collect();
+    // Leadership listens for answers: the completion must also write one
+    // webhook outbox row per request, in the same transaction.
+    app.post(
+        "/api/v1/webhooks",
+        &org.leader.token,
+        json!({"url": "https://hooks.example.com/upturn", "events": ["resolved"]}),
+    )
+    .await
+    .expect(201);
 
     // Act: link them all in one call, then complete.
     let started = Instant::now();
@@ -1197,6 +1206,15 @@ async fn a_thousand_linked_requests_complete_at_once(app: TestApp) {
         n(format!("SELECT COUNT(*) AS n FROM events WHERE type = 'resolved' AND request_id IN ({linked_ids})")).await,
         MANY as i64,
         "one resolved event each"
+    );
+    assert_eq!(
+        n(format!(
+            "SELECT COUNT(*) AS n FROM webhook_outbox o JOIN events e ON e.id = o.event_id \
+             WHERE e.type = 'resolved' AND o.request_id IN ({linked_ids})"
+        ))
+        .await,
+        MANY as i64,
+        "one outbox row for each answer"
     );
     for email in ["front.a@test.upturn", "front.b@test.upturn"] {
         assert_eq!(

@@ -106,7 +106,7 @@ impl Server {
     }
 
     async fn wait_until_ready(&mut self) {
-        let client = reqwest::Client::builder()
+        let client = common::client_builder()
             .timeout(Duration::from_secs(2))
             .build()
             .unwrap();
@@ -250,7 +250,7 @@ async fn killed_server_loses_no_acknowledged_request(backend: Backend) {
         "upturn-durability-{}.log",
         uuid::Uuid::new_v4().simple()
     ));
-    let client = reqwest::Client::builder()
+    let client = common::client_builder()
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();

@@ -103,7 +103,7 @@ async fn spawn_replica(
             base,
             backend,
             database_url: database_url.to_owned(),
-            client: reqwest::Client::new(),
+            client: common::client(),
             store,
             server,
             // The database belongs to the cluster: an empty folder here.

@@ -96,11 +96,11 @@ impl Server {
             child,
             base: format!("http://127.0.0.1:{port}"),
             log,
-            client: reqwest::Client::builder()
+            client: common::client_builder()
                 .timeout(Duration::from_secs(15))
                 .build()
                 .unwrap(),
-            streams: reqwest::Client::new(),
+            streams: common::client(),
         };
         server.wait_until_ready().await;
         server

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use upturn_domain::metrics::SilentMultiplier;
 use upturn_domain::model::DEFAULT_CATEGORIES;
 use upturn_domain::pulse::MinGroup;
+use upturn_domain::webhook::{Backoff, UrlPolicy};
 
 /// A string that prints as `<redacted>`.
 #[derive(Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -74,6 +75,12 @@ pub struct Settings {
     pub silent_multiplier: u32,
     /// Pulse groups with fewer answers show no figures (at least 3).
     pub pulse_min_group: u64,
+    /// Webhooks may point at this machine, over http too (development, tests).
+    pub webhook_allow_http_loopback: bool,
+    /// Webhooks may point at private networks (https only).
+    pub webhook_allow_private_networks: bool,
+    /// The first wait after a failed delivery, doubling up to an hour (1–3600).
+    pub webhook_retry_base_seconds: i64,
 }
 
 impl Default for Settings {
@@ -95,6 +102,9 @@ impl Default for Settings {
             sla_sweep_seconds: 30,
             silent_multiplier: SilentMultiplier::DEFAULT.get(),
             pulse_min_group: MinGroup::DEFAULT.get(),
+            webhook_allow_http_loopback: false,
+            webhook_allow_private_networks: false,
+            webhook_retry_base_seconds: 1,
         }
     }
 }
@@ -131,7 +141,25 @@ impl Settings {
         );
         self.multiplier()?;
         self.min_group()?;
+        self.webhook_delivery()?;
         Ok(())
+    }
+
+    /// The `UPTURN_WEBHOOK_*` settings as the domain's values; a retry base
+    /// out of 1–3600 refuses to start.
+    pub fn webhook_delivery(&self) -> anyhow::Result<crate::delivery::DeliverySettings> {
+        let backoff = Backoff::new(
+            "UPTURN_WEBHOOK_RETRY_BASE_SECONDS",
+            self.webhook_retry_base_seconds,
+        )
+        .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
+        Ok(crate::delivery::DeliverySettings {
+            policy: UrlPolicy {
+                allow_http_loopback: self.webhook_allow_http_loopback,
+                allow_private_networks: self.webhook_allow_private_networks,
+            },
+            backoff,
+        })
     }
 
     /// `UPTURN_SILENT_MULTIPLIER` as the domain value.

@@ -34,6 +34,8 @@ pub struct AppState {
     pub hub: Arc<crate::hub::Hub>,
     /// Turns `true` when the server shuts down: live streams end.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// Webhook URL policy and retry settings.
+    pub webhooks: crate::delivery::DeliverySettings,
 }
 
 /// A bound, not yet running, server.
@@ -43,6 +45,8 @@ pub struct Application {
     store: Store,
     shutdown: tokio::sync::watch::Sender<bool>,
     state: web::Data<AppState>,
+    /// The webhook delivery worker, stopped with the server.
+    delivery: tokio::task::JoinHandle<()>,
 }
 
 /// Connects to the database (running migrations) as the settings say.
@@ -137,13 +141,21 @@ impl Application {
             prometheus: crate::prom::recorder()?,
             members: crate::auth::MemberCache::default(),
             hub,
-            shutdown: shutdown_signal,
+            shutdown: shutdown_signal.clone(),
+            webhooks: settings.webhook_delivery()?,
         });
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("Failed to bind {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         spawn_chores(state.clone().into_inner(), settings.wal_checkpoint_seconds);
         spawn_sweeper(state.clone().into_inner(), settings.sla_sweep_seconds);
+        let delivery = crate::delivery::spawn(
+            store.clone(),
+            Arc::new(crate::delivery::Deliverer::new(
+                settings.webhook_delivery()?,
+            )?),
+            shutdown_signal,
+        );
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             let state = app_state.clone();
@@ -168,6 +180,7 @@ impl Application {
             store,
             shutdown,
             state,
+            delivery,
         })
     }
 
@@ -196,6 +209,13 @@ impl Application {
             handle.stop(true).await;
         });
         self.server.await.context("The HTTP server failed")?;
+        // The round in flight ends within one attempt's timeout.
+        if tokio::time::timeout(Duration::from_secs(15), self.delivery)
+            .await
+            .is_err()
+        {
+            tracing::warn!("The webhook worker did not stop in time");
+        }
         self.store.close().await
     }
 }

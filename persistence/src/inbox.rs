@@ -111,6 +111,7 @@ pub(crate) async fn fan_out<C: ConnectionTrait>(
     if notices.is_empty() {
         return Ok(vec![]);
     }
+    crate::webhooks::enqueue(conn, notices).await?;
     let units: BTreeSet<Uuid> = notices
         .iter()
         .flat_map(|n| {

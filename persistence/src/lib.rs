@@ -18,6 +18,7 @@ mod requests;
 mod rules;
 mod store;
 mod sweeper;
+pub mod webhooks;
 
 pub use error::StoreError;
 pub use idempotency::{Idem, IdemKey, StoredResponse};

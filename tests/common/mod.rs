@@ -100,6 +100,20 @@ impl Drop for TestApp {
     }
 }
 
+/// An HTTP client builder for tests. reqwest is built with rustls and no
+/// crypto provider of its own (the server's webhook client brings ring, see
+/// `api/src/delivery.rs`), so a plain client needs ring installed as the
+/// process default first.
+pub fn client_builder() -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+}
+
+/// A plain HTTP client for tests.
+pub fn client() -> reqwest::Client {
+    client_builder().build().unwrap()
+}
+
 pub fn scratch_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("upturn-test-{}", Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -173,7 +187,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
         base,
         backend,
         database_url,
-        client: reqwest::Client::new(),
+        client: client(),
         store,
         server,
         _scratch: scratch,

@@ -13,6 +13,7 @@ pub mod rules;
 pub mod session;
 pub mod track;
 pub mod units;
+pub mod webhooks;
 
 use actix_web::web;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -133,6 +134,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(
                     "/initiatives/{id}/suggestions",
                     web::get().to(initiatives::suggestions::suggestions),
+                )
+                .route("/webhooks", web::get().to(webhooks::list_webhooks))
+                .route("/webhooks", web::post().to(webhooks::create_webhook))
+                .route("/webhooks/{id}", web::get().to(webhooks::get_webhook))
+                .route("/webhooks/{id}", web::delete().to(webhooks::delete_webhook))
+                .route(
+                    "/webhooks/{id}/deliveries",
+                    web::get().to(webhooks::list_deliveries),
                 ),
         );
 }
@@ -182,12 +191,15 @@ impl Modify for BearerAuth {
         initiatives::list::list_initiatives, initiatives::create::create_initiative,
         initiatives::get::get_initiative, initiatives::patch::patch_initiative,
         initiatives::link::link_requests, initiatives::suggestions::suggestions,
+        webhooks::list_webhooks, webhooks::get_webhook, webhooks::create_webhook,
+        webhooks::delete_webhook, webhooks::list_deliveries,
     ),
     components(schemas(
         crate::error::Problem, crate::error::ProblemField,
         Paged<requests::RequestResponse>, Paged<requests::EventResponse>,
         Paged<units::UnitResponse>, Paged<members::MemberResponse>,
         Paged<initiatives::InitiativeResponse>,
+        Paged<webhooks::WebhookResponse>, Paged<webhooks::DeliveryResponse>,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -200,6 +212,7 @@ impl Modify for BearerAuth {
         (name = "metrics", description = "Leadership figures, each defined in docs/metrics.md"),
         (name = "pulse", description = "The weekly team pulse: answers never linked to the member"),
         (name = "initiatives", description = "The outer loop: many customers' requests gathered under one initiative, whose progress reaches them all"),
+        (name = "webhooks", description = "Signed event delivery to leadership's endpoints"),
         (name = "operations", description = "Probes and metrics"),
     )
 )]

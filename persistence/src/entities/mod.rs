@@ -16,3 +16,6 @@ pub mod routing_rule;
 pub mod sla_policy;
 pub mod unit;
 pub mod watcher;
+pub mod webhook;
+pub mod webhook_delivery;
+pub mod webhook_outbox;

@@ -7,6 +7,7 @@ mod m20261123_000002_create_routing_and_inbox;
 mod m20261130_000003_create_metric_rollups;
 mod m20261130_000004_create_pulse;
 mod m20261201_000005_create_initiatives;
+mod m20261201_000006_create_webhooks;
 mod m20261201_000007_cover_metric_indexes;
 
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000003_create_metric_rollups::Migration),
             Box::new(m20261130_000004_create_pulse::Migration),
             Box::new(m20261201_000005_create_initiatives::Migration),
+            Box::new(m20261201_000006_create_webhooks::Migration),
             Box::new(m20261201_000007_cover_metric_indexes::Migration),
         ]
     }

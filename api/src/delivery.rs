@@ -1,0 +1,390 @@
+//! The webhook delivery worker: takes due outbox rows, POSTs each signed
+//! body to its endpoint, records the attempt. Runs in every replica; the
+//! store's claim leases each row to one worker at a time.
+//!
+//! The HTTP client follows no redirect (a 3xx is a failed attempt), uses no
+//! proxy, gives up connecting after 5 s and on the whole exchange after
+//! 10 s, reads at most a few KiB of an answer, and resolves host names
+//! itself: every address is checked with `WebhookUrl::admits_address` and
+//! the client connects only to addresses that passed (one resolution per
+//! connection, no second lookup by anyone else). IP literals are checked
+//! when the URL is parsed again before each attempt, under the policy in
+//! force now.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use upturn_domain::webhook::{Backoff, Jitter, UrlPolicy, WebhookUrl, sign};
+use upturn_persistence::Store;
+use upturn_persistence::webhooks::{AttemptResult, Claimed, Recorded};
+
+/// Rows claimed per round.
+const BATCH: u64 = 32;
+/// How long a claimed row is ours. Longer than a whole attempt (10 s) plus
+/// recording it; a worker killed mid-attempt holds its rows this long.
+const LEASE_SECONDS: i64 = 20;
+/// Idle wait between looks at the outbox.
+const POLL: Duration = Duration::from_millis(250);
+/// Bytes of an answer read at most.
+const MAX_ANSWER_BYTES: usize = 4096;
+/// Characters of an error kept in the attempt log.
+const MAX_ERROR_CHARS: usize = 500;
+
+/// What delivery is configured with.
+#[derive(Debug, Clone, Copy)]
+pub struct DeliverySettings {
+    pub policy: UrlPolicy,
+    pub backoff: Backoff,
+}
+
+/// Resolves a host and keeps only the addresses the policy admits for the
+/// client's scheme.
+struct CheckedResolver {
+    policy: UrlPolicy,
+    /// A URL of the client's scheme: `admits_address` depends on it only.
+    scheme: WebhookUrl,
+}
+
+impl Resolve for CheckedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let host = name.as_str().to_owned();
+        let policy = self.policy;
+        let scheme = self.scheme.clone();
+        Box::pin(async move {
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let allowed: Vec<SocketAddr> = found
+                .iter()
+                .copied()
+                .filter(|a| scheme.admits_address(a.ip(), policy).is_ok())
+                .collect();
+            if allowed.is_empty() {
+                let refusal = found
+                    .first()
+                    .and_then(|a| scheme.admits_address(a.ip(), policy).err())
+                    .map(|e| format!(": the address {e}"))
+                    .unwrap_or_default();
+                return Err(format!("no address of {host} may receive webhooks{refusal}").into());
+            }
+            Ok(Box::new(allowed.into_iter()) as Addrs)
+        })
+    }
+}
+
+/// The two clients (by scheme) and the settings.
+pub struct Deliverer {
+    https: reqwest::Client,
+    http: reqwest::Client,
+    settings: DeliverySettings,
+}
+
+fn tls() -> anyhow::Result<rustls::ClientConfig> {
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .context("Failed to set up TLS for webhooks")?
+    .with_root_certificates(roots)
+    .with_no_client_auth())
+}
+
+fn client(settings: DeliverySettings, scheme: &str) -> anyhow::Result<reqwest::Client> {
+    // Any policy that admits the template: only its scheme matters.
+    let template = WebhookUrl::parse(
+        &format!("{scheme}://localhost/"),
+        UrlPolicy {
+            allow_http_loopback: true,
+            allow_private_networks: true,
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("webhook scheme template: {e}"))?;
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls()?)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(10))
+        .user_agent(concat!("Upturn-Webhooks/", env!("CARGO_PKG_VERSION")))
+        .dns_resolver(Arc::new(CheckedResolver {
+            policy: settings.policy,
+            scheme: template,
+        }))
+        .build()
+        .context("Failed to build the webhook HTTP client")
+}
+
+/// A uniform jitter draw; the middle of the range if the system has no
+/// randomness to give (it always has on the platforms we run on).
+fn jitter() -> Jitter {
+    let draw = getrandom::u32().unwrap_or(u32::MAX / 2);
+    Jitter::from_unit(f64::from(draw) / f64::from(u32::MAX))
+}
+
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = if error.is_timeout() {
+        "timed out".to_owned()
+    } else if error.is_connect() {
+        "could not connect".to_owned()
+    } else {
+        "request failed".to_owned()
+    };
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text.chars().take(MAX_ERROR_CHARS).collect()
+}
+
+impl Deliverer {
+    pub fn new(settings: DeliverySettings) -> anyhow::Result<Deliverer> {
+        Ok(Deliverer {
+            https: client(settings, "https")?,
+            http: client(settings, "http")?,
+            settings,
+        })
+    }
+
+    pub fn settings(&self) -> DeliverySettings {
+        self.settings
+    }
+
+    /// One attempt: POST the stored body, signed now.
+    pub async fn attempt(&self, claimed: &Claimed) -> AttemptResult {
+        let url = match WebhookUrl::parse(&claimed.url, self.settings.policy) {
+            Ok(url) => url,
+            Err(e) => {
+                return AttemptResult {
+                    status_code: None,
+                    error: Some(format!("the URL is refused: it {e}")),
+                };
+            }
+        };
+        let client = if claimed.url.starts_with("https:") {
+            &self.https
+        } else {
+            &self.http
+        };
+        // Signed with the real time: receivers compare it with their clock.
+        let t = chrono::Utc::now().timestamp();
+        let signature = sign(&claimed.secret, t, claimed.body.as_bytes());
+        let sent = client
+            .post(url.as_str())
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header("Upturn-Event-Id", claimed.event_id.to_string())
+            .header("Upturn-Signature", signature)
+            .body(claimed.body.clone())
+            .send()
+            .await;
+        match sent {
+            Ok(mut response) => {
+                let status = response.status().as_u16();
+                // Read a little of the answer (and no more) so the
+                // connection can be reused; its content does not matter.
+                let mut read = 0;
+                while read < MAX_ANSWER_BYTES {
+                    match response.chunk().await {
+                        Ok(Some(chunk)) => read += chunk.len(),
+                        _ => break,
+                    }
+                }
+                AttemptResult {
+                    status_code: Some(status),
+                    error: (!(200..300).contains(&status)).then(|| format!("answered {status}")),
+                }
+            }
+            Err(error) => AttemptResult {
+                status_code: None,
+                error: Some(describe(&error)),
+            },
+        }
+    }
+
+    /// Attempts one claimed row and records how it went.
+    async fn deliver(&self, store: &Store, claimed: Claimed) {
+        let result = self.attempt(&claimed).await;
+        match store
+            .record_webhook_attempt(&claimed, &result, self.settings.backoff, jitter())
+            .await
+        {
+            Ok(Recorded::Disabled) => tracing::warn!(
+                webhook = %claimed.webhook_id,
+                "Webhook disabled: its deliveries failed for 24 hours; leadership told"
+            ),
+            Ok(Recorded::RetryAt(at)) => tracing::debug!(
+                webhook = %claimed.webhook_id, event = %claimed.event_id,
+                error = result.error.as_deref().unwrap_or(""), retry_at = %at,
+                "Webhook delivery failed"
+            ),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(
+                webhook = %claimed.webhook_id, error = %error,
+                "Failed to record a webhook attempt; the lease will run out and it is retried"
+            ),
+        }
+    }
+
+    /// One round: claim due rows and deliver them concurrently (they are
+    /// the heads of distinct (endpoint, request) queues). Answers how many.
+    pub async fn round(&self, store: &Store) -> anyhow::Result<usize> {
+        if !store.webhooks_due().await? {
+            return Ok(0);
+        }
+        let claimed = store
+            .claim_webhook_deliveries(BATCH, chrono::Duration::seconds(LEASE_SECONDS))
+            .await?;
+        let n = claimed.len();
+        futures_util::future::join_all(claimed.into_iter().map(|c| self.deliver(store, c))).await;
+        Ok(n)
+    }
+}
+
+/// Runs the worker until `shutdown` turns true; the round in flight ends
+/// first (at most one attempt's timeout).
+pub fn spawn(
+    store: Store,
+    deliverer: Arc<Deliverer>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let wait = match deliverer.round(&store).await {
+                // Something was attempted: a delivery may have freed the
+                // next event of its request, so look again at once.
+                Ok(n) if n > 0 => Duration::ZERO,
+                Ok(_) => POLL,
+                Err(error) => {
+                    tracing::warn!(error = %error, "Webhook delivery round failed");
+                    POLL * 4
+                }
+            };
+            if !wait.is_zero() {
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    changed = shutdown.changed() => {
+                        // The sender is gone: nobody will ever say stop.
+                        if changed.is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::str::FromStr;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use upturn_domain::webhook::WebhookSecret;
+
+    use super::*;
+
+    fn settings(allow_http_loopback: bool) -> DeliverySettings {
+        DeliverySettings {
+            policy: UrlPolicy {
+                allow_http_loopback,
+                allow_private_networks: false,
+            },
+            backoff: Backoff::default(),
+        }
+    }
+
+    fn resolver(allow_http_loopback: bool, scheme: &str) -> CheckedResolver {
+        CheckedResolver {
+            policy: settings(allow_http_loopback).policy,
+            scheme: WebhookUrl::parse(
+                &format!("{scheme}://localhost/"),
+                UrlPolicy {
+                    allow_http_loopback: true,
+                    allow_private_networks: true,
+                },
+            )
+            .unwrap(),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_resolver_keeps_only_admitted_addresses() {
+        let name = || Name::from_str("localhost").unwrap();
+        let refused = resolver(false, "https").resolve(name()).await;
+        let message = refused.err().expect("loopback is off").to_string();
+        assert!(message.contains("no address of localhost"), "{message}");
+        let allowed: Vec<SocketAddr> = resolver(true, "http")
+            .resolve(name())
+            .await
+            .expect("loopback is on")
+            .collect();
+        assert!(!allowed.is_empty());
+        assert!(allowed.iter().all(|a| a.ip().is_loopback()));
+    }
+
+    /// Answers every connection with `answer`, once.
+    async fn one_answer(answer: &'static str) -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let mut buffer = [0u8; 8192];
+                let _ = stream.read(&mut buffer).await;
+                let _ = stream.write_all(answer.as_bytes()).await;
+            }
+        });
+        addr
+    }
+
+    fn claimed(url: String) -> Claimed {
+        Claimed {
+            outbox_id: uuid::Uuid::now_v7(),
+            webhook_id: uuid::Uuid::now_v7(),
+            event_id: uuid::Uuid::now_v7(),
+            request_id: uuid::Uuid::now_v7(),
+            url,
+            secret: WebhookSecret::from_random([7; 32]),
+            body: "{}".to_owned(),
+            attempts: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_redirect_is_a_failed_attempt_and_is_not_followed() {
+        let addr = one_answer(
+            "HTTP/1.1 302 Found\r\nLocation: http://169.254.169.254/\r\nContent-Length: 0\r\n\r\n",
+        )
+        .await;
+        let deliverer = Deliverer::new(settings(true)).unwrap();
+        let result = deliverer
+            .attempt(&claimed(format!("http://127.0.0.1:{}/hook", addr.port())))
+            .await;
+        assert_eq!(result.status_code, Some(302));
+        assert_eq!(result.error.as_deref(), Some("answered 302"));
+        assert!(!result.delivered());
+    }
+
+    #[tokio::test]
+    async fn a_2xx_is_a_delivery_and_a_url_refused_now_is_not_tried() {
+        let addr = one_answer("HTTP/1.1 204 No Content\r\n\r\n").await;
+        let url = format!("http://localhost:{}/hook", addr.port());
+        let on = Deliverer::new(settings(true)).unwrap();
+        assert!(on.attempt(&claimed(url.clone())).await.delivered());
+        // Loopback turned off since the webhook was registered.
+        let off = Deliverer::new(settings(false)).unwrap();
+        let result = off.attempt(&claimed(url)).await;
+        assert_eq!(result.status_code, None);
+        assert!(result.error.unwrap().starts_with("the URL is refused"));
+    }
+}

@@ -1,0 +1,874 @@
+//! Webhooks, black box: registration and its rules through the API, and
+//! delivery end to end to a real receiver on 127.0.0.1 that verifies every
+//! signature, fails at random and goes down for a while. At the end, after
+//! dropping duplicates by `Upturn-Event-Id`, the receiver holds every event
+//! exactly once, each request's events in timeline order.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+#[path = "common/receiver.rs"]
+mod receiver;
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use common::{Backend, Member, Org, Resp, TestApp, filing, org, spawn_app_with};
+use receiver::{Accepted, Receiver};
+use serde_json::{Value, json};
+
+const ALL_EVENTS: [&str; 14] = [
+    "filed",
+    "acknowledged",
+    "routed",
+    "escalated",
+    "status_changed",
+    "comment",
+    "resolved",
+    "declined",
+    "follow_up_recorded",
+    "reopened",
+    "sla_breached",
+    "initiative_linked",
+    "initiative_progress",
+    "initiative_dropped",
+];
+
+async fn spawn_loopback(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |s| {
+        s.webhook_allow_http_loopback = true;
+        s.webhook_retry_base_seconds = 1;
+    })
+    .await
+}
+
+/// What the scenarios call: an in-process app or an `upturn serve` process.
+trait Api {
+    async fn get(&self, path: &str, token: &str) -> Resp;
+    async fn post(&self, path: &str, token: &str, body: Value) -> Resp;
+}
+
+impl Api for TestApp {
+    async fn get(&self, path: &str, token: &str) -> Resp {
+        TestApp::get(self, path, token).await
+    }
+    async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
+        TestApp::post(self, path, token, body).await
+    }
+}
+
+/// Registers a webhook for every event type; the receiver gets the secret.
+async fn register(app: &impl Api, leader: &Member, receiver: &Receiver) -> String {
+    register_with_secret(app, leader, receiver).await.0
+}
+
+/// The same; answers the webhook's id and its secret.
+async fn register_with_secret(
+    app: &impl Api,
+    leader: &Member,
+    receiver: &Receiver,
+) -> (String, String) {
+    let created = app
+        .post(
+            "/api/v1/webhooks",
+            &leader.token,
+            json!({"url": receiver.url(), "events": ALL_EVENTS, "description": "test receiver"}),
+        )
+        .await
+        .expect(201);
+    let secret = created.body["secret"].as_str().unwrap();
+    assert!(secret.starts_with("whsec_") && secret.len() == 6 + 64);
+    receiver.set_secret(secret);
+    (created.id(), secret.to_owned())
+}
+
+/// A request's life: filed, acknowledged, in progress, a comment, resolved.
+async fn life(app: &impl Api, front: &Member, manager: &Member, n: usize) -> String {
+    life_across(&[app], front, manager, n).await
+}
+
+/// The same, each step through the next of `apps` in turn.
+async fn life_across(apps: &[&impl Api], front: &Member, manager: &Member, n: usize) -> String {
+    let app = |step: usize| apps[(n + step) % apps.len()];
+    let id = app(0)
+        .post(
+            "/api/v1/requests",
+            &front.token,
+            filing(&format!("Request {n}")),
+        )
+        .await
+        .expect(201)
+        .id();
+    let on = |what: &str| format!("/api/v1/requests/{id}/{what}");
+    app(1)
+        .post(&on("acknowledge"), &manager.token, json!({}))
+        .await
+        .expect(200);
+    app(2)
+        .post(
+            &on("status"),
+            &manager.token,
+            json!({"status": "in_progress", "note": "looking"}),
+        )
+        .await
+        .expect(200);
+    app(3)
+        .post(
+            &on("comments"),
+            &front.token,
+            json!({"body": "She called again", "internal": false}),
+        )
+        .await
+        .expect(201);
+    app(4)
+        .post(
+            &on("status"),
+            &manager.token,
+            json!({"status": "resolved", "note": "Found a pair"}),
+        )
+        .await
+        .expect(200);
+    id
+}
+
+/// The request's timeline, oldest first: event ids.
+async fn timeline(app: &impl Api, leader: &Member, request: &str) -> Vec<String> {
+    let events = app
+        .get(&format!("/api/v1/requests/{request}/events"), &leader.token)
+        .await
+        .expect(200);
+    events.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Every event of `requests` reached the receiver exactly once after
+/// de-duplication, each request's in timeline order; answers how many
+/// duplicates there were.
+async fn assert_all_delivered_in_order(
+    app: &impl Api,
+    leader: &Member,
+    requests: &[String],
+    accepted: &[Accepted],
+) -> usize {
+    let mut seen = HashSet::new();
+    let mut per_request: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut duplicates = 0;
+    for a in accepted {
+        if seen.insert(a.event_id.as_str()) {
+            per_request
+                .entry(a.request_id.as_str())
+                .or_default()
+                .push(a.event_id.as_str());
+        } else {
+            duplicates += 1;
+        }
+    }
+    let mut expected_total = 0;
+    for request in requests {
+        let expected = timeline(app, leader, request).await;
+        expected_total += expected.len();
+        let got: Vec<String> = per_request
+            .get(request.as_str())
+            .map(|v| v.iter().map(|s| (*s).to_owned()).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            got, expected,
+            "request {request}: delivered out of order or incompletely"
+        );
+    }
+    assert_eq!(
+        seen.len(),
+        expected_total,
+        "events delivered that no request has"
+    );
+    duplicates
+}
+
+/// Waits until the outbox is empty and the receiver holds `events` distinct events.
+async fn wait_delivered(app: &TestApp, receiver: &Receiver, events: usize, within: Duration) {
+    let deadline = Instant::now() + within;
+    loop {
+        let distinct: HashSet<String> = receiver
+            .accepted()
+            .into_iter()
+            .map(|a| a.event_id)
+            .collect();
+        let backlog = app.store.webhook_backlog().await.unwrap();
+        if backlog == 0 && distinct.len() >= events {
+            eprintln!(
+                "delivered {events} events in {:?}",
+                within - (deadline - Instant::now())
+            );
+            return;
+        }
+        if Instant::now() >= deadline {
+            panic!(
+                "not delivered in time: {} of {events} events, backlog {backlog}; owed: {}",
+                distinct.len(),
+                owed(app).await
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The undelivered outbox rows, for a failure message.
+async fn owed(app: &TestApp) -> String {
+    use sea_orm::ConnectionTrait;
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT CAST(request_id AS TEXT) AS r, seq, attempts, \
+             CAST(next_attempt_at AS TEXT) AS n, CAST(lease_until AS TEXT) AS l \
+             FROM webhook_outbox WHERE delivered_at IS NULL",
+        ))
+        .await
+        .unwrap();
+    let text: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            format!(
+                "({} v{} attempts {} next {} lease {:?})",
+                r.try_get::<String>("", "r").unwrap_or_default(),
+                r.try_get::<i64>("", "seq").unwrap_or_default(),
+                r.try_get::<i32>("", "attempts").unwrap_or_default(),
+                r.try_get::<String>("", "n").unwrap_or_default(),
+                r.try_get::<Option<String>>("", "l").unwrap_or_default(),
+            )
+        })
+        .collect();
+    format!("{} at {}", text.join(", "), chrono::Utc::now())
+}
+
+async fn deliveries(app: &impl Api, leader: &Member, hook: &str) -> Vec<Value> {
+    let mut all = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/webhooks/{hook}/deliveries?limit=200&cursor={c}"),
+            None => format!("/api/v1/webhooks/{hook}/deliveries?limit=200"),
+        };
+        let page = app.get(&path, &leader.token).await.expect(200);
+        all.extend(page.body["items"].as_array().unwrap().iter().cloned());
+        match page.body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return all,
+        }
+    }
+}
+
+async fn lives(app: &TestApp, org: &Org, from: usize, count: usize) -> Vec<String> {
+    let runs = (from..from + count).map(|n| {
+        let (front, manager) = if n % 2 == 0 {
+            (&org.front_a, &org.manager_a)
+        } else {
+            (&org.front_b, &org.manager_b)
+        };
+        life(app, front, manager, n)
+    });
+    futures_util::future::join_all(runs).await
+}
+
+// ---------------------------------------------------------------------------
+
+async fn delivers_everything_once_in_order_through_outages_and_errors(app: TestApp) {
+    // Arrange: a receiver that answers 500 to one delivery in ten.
+    let org = org(&app).await;
+    let mut receiver = Receiver::start(10, Duration::ZERO).await;
+    let hook = register(&app, &org.leader, &receiver).await;
+
+    // Act: 40 requests' lives, then the receiver goes down for a second or
+    // two (kept short: the back-off doubles) while 4 more are lived, then
+    // comes back while 6 more are.
+    let mut requests = lives(&app, &org, 0, 40).await;
+    receiver.down();
+    requests.extend(lives(&app, &org, 40, 4).await);
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    receiver.up().await;
+    requests.extend(lives(&app, &org, 44, 6).await);
+
+    // Assert: 50 × 5 events, each once, in order per request.
+    wait_delivered(&app, &receiver, 250, Duration::from_secs(55)).await;
+    let accepted = receiver.accepted();
+    let duplicates = assert_all_delivered_in_order(&app, &org.leader, &requests, &accepted).await;
+    let (bad_signatures, failed_on_purpose) = {
+        let record = receiver.record.lock().unwrap();
+        (record.bad_signatures, record.failed_on_purpose)
+    };
+    assert_eq!(bad_signatures, 0, "every delivery is signed");
+    assert!(failed_on_purpose > 0, "the receiver failed some");
+    // No crash here: a 2xx is always recorded, so nothing comes twice.
+    assert_eq!(duplicates, 0);
+
+    // The attempt log shows the failures and the successes.
+    let log = deliveries(&app, &org.leader, &hook).await;
+    let ok = log.iter().filter(|d| d["status_code"] == 200).count();
+    assert_eq!(ok, 250);
+    assert!(
+        log.iter()
+            .all(|d| d["status_code"] == 200 || d["error"].is_string())
+    );
+    assert!(
+        log.iter()
+            .any(|d| d["status_code"] == 500 && d["error"] == "answered 500")
+    );
+    assert!(
+        log.iter()
+            .any(|d| d["status_code"].is_null() && d["error"].is_string()),
+        "an attempt while the receiver was down is logged without a status"
+    );
+    assert!(log.iter().any(|d| d["attempt"].as_i64().unwrap() > 1));
+    let hook_now = app
+        .get(&format!("/api/v1/webhooks/{hook}"), &org.leader.token)
+        .await
+        .expect(200);
+    assert_eq!(hook_now.body["active"], true);
+    assert!(hook_now.body["failing_since"].is_null());
+}
+
+async fn registration_follows_the_url_policy_and_is_for_leaders_only(app: TestApp) {
+    // Default settings: no loopback, no private networks.
+    let org = org(&app).await;
+    let leader = &org.leader.token;
+    let refused_urls = [
+        "http://example.com/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://10.0.0.1/hook",
+        "https://192.168.1.10/hook",
+        "https://127.0.0.1/hook",
+        "http://localhost:9/hook",
+        "https://0x7f.1/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+        "https://user:pw@example.com/hook",
+        "https://example.com/hook#part",
+        "ftp://example.com/hook",
+        "not a url",
+    ];
+    for url in refused_urls {
+        let answer = app
+            .post(
+                "/api/v1/webhooks",
+                leader,
+                json!({"url": url, "events": ["filed"]}),
+            )
+            .await
+            .expect_problem(422, "validation_failed");
+        assert_eq!(answer.body["errors"][0]["field"], "url", "{url}");
+    }
+    for events in [json!([]), json!(["filed", "nope"])] {
+        let answer = app
+            .post(
+                "/api/v1/webhooks",
+                leader,
+                json!({"url": "https://hooks.example.com/upturn", "events": events}),
+            )
+            .await
+            .expect_problem(422, "validation_failed");
+        assert_eq!(answer.body["errors"][0]["field"], "events");
+    }
+    app.post(
+        "/api/v1/webhooks",
+        leader,
+        json!({"url": "https://hooks.example.com/upturn"}),
+    )
+    .await
+    .expect_problem(422, "validation_failed");
+
+    // Others may not.
+    for who in [
+        &org.admin,
+        &org.front_a.token,
+        &org.manager_a.token,
+        &org.service1.token,
+    ] {
+        app.post(
+            "/api/v1/webhooks",
+            who,
+            json!({"url": "https://hooks.example.com/upturn", "events": ["filed"]}),
+        )
+        .await
+        .expect_problem(403, "forbidden");
+        app.get("/api/v1/webhooks", who)
+            .await
+            .expect_problem(403, "forbidden");
+    }
+
+    // A leader may; the secret is in that answer only.
+    let created = app
+        .post(
+            "/api/v1/webhooks",
+            leader,
+            json!({"url": "https://hooks.example.com/upturn", "events": ["resolved", "filed", "filed"]}),
+        )
+        .await
+        .expect(201);
+    let id = created.id();
+    let secret = created.body["secret"].as_str().unwrap().to_owned();
+    assert_eq!(created.body["events"], json!(["filed", "resolved"]));
+    assert_eq!(
+        created.header("location").unwrap(),
+        format!("/api/v1/webhooks/{id}")
+    );
+    let one = app
+        .get(&format!("/api/v1/webhooks/{id}"), leader)
+        .await
+        .expect(200);
+    let list = app.get("/api/v1/webhooks", leader).await.expect(200);
+    for body in [&one.body, &list.body] {
+        let text = body.to_string();
+        assert!(!text.contains(&secret) && !text.contains("\"secret\""));
+    }
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(one.body["active"], true);
+    app.get(&format!("/api/v1/webhooks/{id}/deliveries"), leader)
+        .await
+        .expect(200);
+    app.get(
+        &format!("/api/v1/webhooks/{id}/deliveries"),
+        &org.manager_a.token,
+    )
+    .await
+    .expect_problem(403, "forbidden");
+
+    // Deleting it drops what it was owed.
+    app.file(&org.front_a).await;
+    assert_eq!(app.store.webhook_backlog().await.unwrap(), 1);
+    let gone = app
+        .client
+        .delete(app.url(&format!("/api/v1/webhooks/{id}")))
+        .bearer_auth(leader)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status().as_u16(), 204);
+    assert_eq!(app.store.webhook_backlog().await.unwrap(), 0);
+    app.get(&format!("/api/v1/webhooks/{id}"), leader)
+        .await
+        .expect_problem(404, "not_found");
+    app.get(&format!("/api/v1/webhooks/{id}/deliveries"), leader)
+        .await
+        .expect_problem(404, "not_found");
+}
+
+async fn an_endpoint_failing_for_a_day_is_disabled_and_leadership_told(app: TestApp) {
+    // Arrange: a receiver that always answers 500.
+    let org = org(&app).await;
+    let receiver = Receiver::start(100, Duration::ZERO).await;
+    let hook = register(&app, &org.leader, &receiver).await;
+    app.file(&org.front_a).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while deliveries(&app, &org.leader, &hook).await.len() < 2 {
+        assert!(Instant::now() < deadline, "no failed attempts logged");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let failing = app
+        .get(&format!("/api/v1/webhooks/{hook}"), &org.leader.token)
+        .await
+        .expect(200);
+    assert_eq!(failing.body["active"], true, "not after a few seconds");
+    assert!(failing.body["failing_since"].is_string());
+
+    // Act: a day and an hour later, the next attempt fails too.
+    app.store
+        .clock()
+        .set(app.store.clock().now() + chrono::Duration::hours(25));
+
+    // Assert: disabled, every leader told, nothing delivered any more.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let disabled = loop {
+        let now = app
+            .get(&format!("/api/v1/webhooks/{hook}"), &org.leader.token)
+            .await
+            .expect(200);
+        if now.body["active"] == false {
+            break now;
+        }
+        assert!(Instant::now() < deadline, "not disabled");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(disabled.body["disabled_at"].is_string());
+    let inbox = app
+        .get("/api/v1/inbox", &org.leader.token)
+        .await
+        .expect(200);
+    let told: Vec<&Value> = inbox.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["event_type"] == "webhook_disabled")
+        .collect();
+    assert_eq!(told.len(), 1);
+    assert!(
+        told[0]["summary"]
+            .as_str()
+            .unwrap()
+            .contains(&receiver.url())
+    );
+    let attempts = deliveries(&app, &org.leader, &hook).await.len();
+    app.file(&org.front_a).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(deliveries(&app, &org.leader, &hook).await.len(), attempts);
+    assert_eq!(receiver.accepted().len(), 0);
+}
+
+mod delivery {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        delivers_everything_once_in_order_through_outages_and_errors(
+            spawn_loopback(Backend::Sqlite).await,
+        )
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[cfg_attr(not(upturn_postgres), ignore = "set UPTURN_TEST_POSTGRES_URL")]
+    async fn postgres() {
+        delivers_everything_once_in_order_through_outages_and_errors(
+            spawn_loopback(Backend::Postgres).await,
+        )
+        .await;
+    }
+}
+
+mod give_up {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        an_endpoint_failing_for_a_day_is_disabled_and_leadership_told(
+            spawn_loopback(Backend::Sqlite).await,
+        )
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[cfg_attr(not(upturn_postgres), ignore = "set UPTURN_TEST_POSTGRES_URL")]
+    async fn postgres() {
+        an_endpoint_failing_for_a_day_is_disabled_and_leadership_told(
+            spawn_loopback(Backend::Postgres).await,
+        )
+        .await;
+    }
+}
+
+on_both_backends!(registration_follows_the_url_policy_and_is_for_leaders_only);
+
+#[tokio::test]
+async fn a_retry_base_out_of_range_refuses_to_start() {
+    for base in [0, 3601] {
+        let settings = upturn_api::config::Settings {
+            webhook_retry_base_seconds: base,
+            ..upturn_api::config::Settings::default()
+        };
+        assert!(settings.webhook_delivery().is_err());
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Real `upturn serve` processes: killed with SIGKILL, or two on one database.
+
+const JWT_SECRET: &str = "webhooks-test-secret-0123456789abcdef";
+
+/// `upturn serve` as a child process, SIGKILLed and reaped when dropped.
+struct Process {
+    child: std::process::Child,
+    base: String,
+    log: std::path::PathBuf,
+    client: reqwest::Client,
+}
+
+impl Process {
+    async fn start(database_url: &str) -> Process {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = std::env::temp_dir().join(format!(
+            "upturn-webhooks-{}.log",
+            uuid::Uuid::new_v4().simple()
+        ));
+        let log_file = std::fs::File::create(&log).unwrap();
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_upturn"));
+        command.arg("serve");
+        for (variable, _) in std::env::vars_os() {
+            if variable.to_string_lossy().starts_with("UPTURN_") {
+                command.env_remove(variable);
+            }
+        }
+        let child = command
+            .env("UPTURN_DATABASE_URL", database_url)
+            .env("UPTURN_BIND", format!("127.0.0.1:{port}"))
+            .env("UPTURN_JWT_SECRET", JWT_SECRET)
+            .env("UPTURN_BOOTSTRAP_ADMIN_EMAIL", common::ADMIN_EMAIL)
+            .env("UPTURN_BOOTSTRAP_ADMIN_PASSWORD", common::PASSWORD)
+            .env("UPTURN_WEBHOOK_ALLOW_HTTP_LOOPBACK", "true")
+            .env("UPTURN_WEBHOOK_RETRY_BASE_SECONDS", "1")
+            .env(
+                "UPTURN_LOG",
+                "info,upturn_api=debug,upturn_persistence=debug",
+            )
+            .env("UPTURN_LOG_FORMAT", "json")
+            .stdin(std::process::Stdio::null())
+            .stdout(log_file.try_clone().unwrap())
+            .stderr(log_file)
+            .spawn()
+            .expect("upturn starts");
+        let mut process = Process {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+            client: common::client_builder()
+                .timeout(Duration::from_secs(15))
+                .build()
+                .unwrap(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = process.child.try_wait().unwrap() {
+                panic!("upturn serve exited ({status}):\n{}", process.log_text());
+            }
+            if let Ok(answer) = process
+                .client
+                .get(format!("{}/readyz", process.base))
+                .send()
+                .await
+                && answer.status().as_u16() == 200
+            {
+                return process;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "not ready:\n{}",
+                process.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    async fn token(&self, email: &str) -> String {
+        let answer = common::read(
+            self.client
+                .post(format!("{}/api/v1/auth/login", self.base))
+                .json(&json!({"email": email, "password": common::PASSWORD}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+        .expect(200);
+        answer.body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    async fn member(&self, admin: &str, email: &str, role: &str, unit: &str) -> Member {
+        let id = self
+            .post(
+                "/api/v1/members",
+                admin,
+                json!({"name": email, "email": email, "role": role, "unit_id": unit, "password": common::PASSWORD}),
+            )
+            .await
+            .expect(201)
+            .id();
+        Member {
+            id,
+            token: self.token(email).await,
+        }
+    }
+
+    /// A team with a front-line member and a manager, and a leader.
+    async fn people(&self) -> (Member, Member, Member) {
+        let admin = self.token(common::ADMIN_EMAIL).await;
+        let team = self
+            .post(
+                "/api/v1/units",
+                &admin,
+                json!({"name": "Lyon store", "kind": "team"}),
+            )
+            .await
+            .expect(201)
+            .id();
+        let leadership = self
+            .post(
+                "/api/v1/units",
+                &admin,
+                json!({"name": "Leadership", "kind": "leadership"}),
+            )
+            .await
+            .expect(201)
+            .id();
+        (
+            self.member(&admin, "front@p.upturn", "frontline", &team)
+                .await,
+            self.member(&admin, "manager@p.upturn", "manager", &team)
+                .await,
+            self.member(&admin, "leader@p.upturn", "leader", &leadership)
+                .await,
+        )
+    }
+}
+
+impl Api for Process {
+    async fn get(&self, path: &str, token: &str) -> Resp {
+        common::read(
+            self.client
+                .get(format!("{}{path}", self.base))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
+        common::read(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill();
+        if std::thread::panicking() {
+            eprintln!("--- upturn serve log ---\n{}", self.log_text());
+        }
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+/// Waits until the receiver holds `events` distinct events.
+async fn wait_distinct(receiver: &Receiver, events: usize, within: Duration) {
+    let deadline = Instant::now() + within;
+    loop {
+        let distinct: HashSet<String> = receiver
+            .accepted()
+            .into_iter()
+            .map(|a| a.event_id)
+            .collect();
+        if distinct.len() >= events {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not delivered in time: {} of {events} events",
+            distinct.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// SIGKILL with deliveries in flight, restart on the same database:
+/// nothing is lost (rows leased by the dead process are taken again once
+/// their lease runs out), and a duplicate is possible only for what was in
+/// flight.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_is_lost_when_the_server_is_killed_mid_delivery() {
+    // Arrange: a slow receiver, so deliveries are in flight when the kill comes.
+    let (database_url, _scratch) = common::fresh_database(Backend::Sqlite).await;
+    let receiver = Receiver::start(0, Duration::from_millis(1000)).await;
+    let mut first = Process::start(&database_url).await;
+    let (front, manager, leader) = first.people().await;
+    let (hook, secret) = register_with_secret(&first, &leader, &receiver).await;
+    let mut requests = Vec::new();
+    for n in 0..20 {
+        requests.push(life(&first, &front, &manager, n).await);
+    }
+
+    // Act: kill -9 while deliveries are in flight, then start again.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while receiver.accepted().len() < 3 || receiver.in_flight() == 0 {
+        assert!(Instant::now() < deadline, "nothing in flight");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    first.kill();
+    let in_flight = receiver.in_flight();
+    let first_log = first.log_text();
+    assert!(first_log.contains("POST"), "the log is written");
+    assert!(!first_log.contains(&secret), "the secret is never logged");
+    let second = Process::start(&database_url).await;
+    for n in 20..24 {
+        requests.push(life(&second, &front, &manager, n).await);
+    }
+
+    // Assert: every event, once after de-duplication, in order per request;
+    // what was in flight comes again once its lease runs out.
+    wait_distinct(&receiver, 24 * 5, Duration::from_secs(55)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let duplicates =
+        assert_all_delivered_in_order(&second, &leader, &requests, &receiver.accepted()).await;
+    eprintln!("killed with {in_flight} in flight; {duplicates} duplicate(s) after the restart");
+    assert!(
+        (1..=32).contains(&duplicates),
+        "what was in flight comes again, and only that"
+    );
+    let log = deliveries(&second, &leader, &hook).await;
+    assert!(log.iter().filter(|d| d["status_code"] == 200).count() >= 24 * 5);
+}
+
+/// Two `upturn serve` processes on one PostgreSQL database, both
+/// delivering: every event once, in order per request, and never the same
+/// row by both at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(upturn_postgres), ignore = "set UPTURN_TEST_POSTGRES_URL")]
+async fn two_replicas_share_the_outbox_without_delivering_a_row_twice() {
+    // Arrange: a receiver that is a little slow and fails one in ten.
+    let (database_url, _scratch) = common::fresh_database(Backend::Postgres).await;
+    let receiver = Receiver::start(10, Duration::from_millis(20)).await;
+    let a = Process::start(&database_url).await;
+    let b = Process::start(&database_url).await;
+    let (front, manager, leader) = a.people().await;
+    let (hook, secret) = register_with_secret(&a, &leader, &receiver).await;
+
+    // Act: 30 lives, each step through the other replica in turn, 6 at a time.
+    let both = [&a, &b];
+    let mut requests = Vec::new();
+    for chunk in 0..5 {
+        let runs = (chunk * 6..chunk * 6 + 6).map(|n| life_across(&both, &front, &manager, n));
+        requests.extend(futures_util::future::join_all(runs).await);
+    }
+
+    // Assert
+    wait_distinct(&receiver, 30 * 5, Duration::from_secs(55)).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let duplicates =
+        assert_all_delivered_in_order(&b, &leader, &requests, &receiver.accepted()).await;
+    let concurrent = receiver.record.lock().unwrap().concurrent_same_event;
+    eprintln!("two replicas: {duplicates} duplicate(s), {concurrent} concurrent");
+    assert_eq!(
+        concurrent, 0,
+        "a row was delivered by both replicas at once"
+    );
+    assert_eq!(duplicates, 0, "no crash, so no event twice");
+    let log = deliveries(&a, &leader, &hook).await;
+    assert_eq!(log.iter().filter(|d| d["status_code"] == 200).count(), 150);
+    for replica in [&a, &b] {
+        assert!(
+            !replica.log_text().contains(&secret),
+            "the secret is never logged"
+        );
+    }
+}
