@@ -129,18 +129,6 @@ impl Contribution {
     }
 }
 
-/// Loads what the facts of a stored request need: its timeline and
-/// follow-ups, oldest first.
-pub(crate) async fn load_facts<C: ConnectionTrait>(
-    conn: &C,
-    backend: Backend,
-    request: &Request,
-) -> anyhow::Result<RequestFacts> {
-    let mut timelines = load_timelines(conn, backend, &[request.id]).await?;
-    let (timeline, follow_ups) = timelines.remove(&request.id).unwrap_or_default();
-    Ok(facts_of(request, &timeline, follow_ups))
-}
-
 type Timelines = BTreeMap<Uuid, (Vec<TimelineStep>, Vec<FollowUpFacts>)>;
 
 async fn load_timelines<C: ConnectionTrait>(
@@ -216,7 +204,6 @@ async fn contributions<C: ConnectionTrait>(
     use crate::entities::request_unit;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let mut timelines = load_timelines(conn, backend, &ids).await?;
     let mut routed: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
     for chunk in ids.chunks(CHUNK) {
         for r in request_unit::Entity::find()
@@ -228,15 +215,19 @@ async fn contributions<C: ConnectionTrait>(
             routed.entry(r.request_id).or_default().push(r.unit_id);
         }
     }
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let request = crate::requests::request_from_row(row)?;
-        let (timeline, follow_ups) = timelines.remove(&request.id).unwrap_or_default();
-        let facts = facts_of(&request, &timeline, follow_ups);
-        let units = routed.remove(&request.id).unwrap_or_default();
-        out.push(Contribution::new(&request, &units, facts));
-    }
-    Ok(out)
+    let requests = rows
+        .into_iter()
+        .map(|row| {
+            let request = crate::requests::request_from_row(row)?;
+            let units = routed.remove(&request.id).unwrap_or_default();
+            anyhow::Ok((request, units))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let with_units: Vec<(&Request, &[Uuid])> = requests
+        .iter()
+        .map(|(request, units)| (request, units.as_slice()))
+        .collect();
+    contributions_of(conn, backend, &with_units).await
 }
 
 /// The contributions of requests changed in the caller's transaction
@@ -504,9 +495,9 @@ impl Store {
         request: &Request,
         routed_units: &[Uuid],
     ) -> anyhow::Result<()> {
-        let facts = load_facts(conn, self.backend(), request).await?;
-        let contribution = Contribution::new(request, routed_units, facts);
-        record(conn, self.backend(), &[contribution], false).await
+        let contributions =
+            contributions_of(conn, self.backend(), &[(request, routed_units)]).await?;
+        record(conn, self.backend(), &contributions, false).await
     }
 
     /// Builds the roll-ups from the requests when there are requests and no
