@@ -17,7 +17,6 @@ use std::time::Instant;
 use chrono::{Duration, Utc};
 use common::{Member, Org, Resp, TestApp, filing, org};
 use reqwest::Method;
-use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 use upturn_domain::metrics::{SilentMultiplier, Window};
 use upturn_persistence::MetricsQuery;
@@ -167,19 +166,6 @@ async fn suggested(app: &TestApp, who: &Member, initiative: &str) -> Vec<String>
         .expect(200)
         .body;
     ids(body["items"].as_array().unwrap())
-}
-
-/// A raw SQL count, to check effects without a thousand HTTP calls.
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
-    let row = db
-        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .unwrap()
-        .unwrap();
-    let n: i64 = row.try_get("", "n").unwrap();
-    db.close().await.unwrap();
-    n
 }
 
 /// The roll-ups read the same figures as the definition computed from the
@@ -1176,7 +1162,7 @@ async fn a_thousand_linked_requests_complete_at_once(app: TestApp) {
     // Assert: every one resolved, one event each, every filer's team told.
     let n = |sql: String| {
         let app = &app;
-        async move { count(app, &sql).await }
+        async move { app.count(&sql).await }
     };
     let initiative_id = id(&stock);
     // The only initiative with links in this database: no uuid literal

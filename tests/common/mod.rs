@@ -341,6 +341,26 @@ impl TestApp {
         answer.body["access_token"].as_str().unwrap().to_owned()
     }
 
+    /// A raw SQL count (a column named `n`), to check effects on the
+    /// database without a thousand HTTP calls.
+    pub async fn count(&self, sql: &str) -> i64 {
+        use sea_orm::ConnectionTrait;
+        let db = sea_orm::Database::connect(&self.database_url)
+            .await
+            .unwrap();
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                sql,
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let n: i64 = row.try_get("", "n").unwrap();
+        db.close().await.unwrap();
+        n
+    }
+
     pub async fn admin_token(&self) -> String {
         self.token(ADMIN_EMAIL).await
     }
