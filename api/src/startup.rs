@@ -259,15 +259,22 @@ fn spawn_sweeper(state: Arc<AppState>, seconds: u64) {
     });
 }
 
-/// Periodic chores: checkpoint the SQLite WAL so it stays bounded; forget
-/// rate-limiter keys that are back to a full quota.
+/// Periodic chores, until shutdown: checkpoint the SQLite WAL so it stays
+/// bounded; forget rate-limiter keys that are back to a full quota; a minute
+/// after start and then hourly, prune what is past its retention (see
+/// `upturn_persistence::retention`).
 fn spawn_chores(state: Arc<AppState>, checkpoint_seconds: u64) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut shutdown = state.shutdown.clone();
         let mut seconds: u64 = 0;
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                // Stopping (or the sender gone): the pool is about to close.
+                _ = shutdown.wait_for(|stopping| *stopping) => return,
+            }
             seconds += 1;
             if seconds.is_multiple_of(60) {
                 state.login_limiter.shrink();
@@ -280,6 +287,18 @@ fn spawn_chores(state: Arc<AppState>, checkpoint_seconds: u64) {
             };
             if let Err(error) = checkpoint {
                 tracing::warn!(error = %error, "WAL checkpoint failed");
+            }
+            if seconds == 60 || seconds.is_multiple_of(3_600) {
+                match state.store.prune(state.store.clock().now()).await {
+                    Ok(pruned) if pruned.is_empty() => {}
+                    Ok(pruned) => tracing::info!(
+                        delivered_events = pruned.delivered_events,
+                        delivery_attempts = pruned.delivery_attempts,
+                        idempotency_keys = pruned.idempotency_keys,
+                        "Pruned what is past its retention"
+                    ),
+                    Err(error) => tracing::warn!(error = %error, "Pruning failed"),
+                }
             }
         }
     });

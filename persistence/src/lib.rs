@@ -15,6 +15,7 @@ pub mod migrations;
 mod org;
 pub mod pulse;
 mod requests;
+pub mod retention;
 mod rules;
 mod store;
 mod sweeper;
