@@ -2,6 +2,7 @@
 //! new user can walk the pyramid at once. Seeds only an empty database.
 
 use anyhow::Context;
+use upturn_domain::initiative::{InitiativeInput, InitiativePatch, NewInitiative, PatchInput};
 use upturn_domain::lifecycle::{Customer, FollowUpInput, NewRequest, RouteTarget};
 use upturn_domain::model::{Channel, Kind, Role, UnitKind, Urgency};
 use upturn_domain::org::{Member, Unit};
@@ -359,7 +360,96 @@ pub async fn seed(store: &Store) -> anyhow::Result<Vec<Login>> {
             filed?;
         }
     }
+    seed_initiative(store, &orgs, &categories).await?;
     Ok(logins)
+}
+
+/// The outer loop: customers in both stores asked for size 44 this week;
+/// each store's manager links their requests to purchasing's initiative,
+/// which is in progress with a note every customer tracking one can read.
+async fn seed_initiative(store: &Store, orgs: &[Org], categories: &[String]) -> anyhow::Result<()> {
+    let fail = |e: upturn_persistence::StoreError| anyhow::anyhow!("{e}");
+    let fields = |errors: Vec<upturn_domain::values::FieldError>| {
+        anyhow::anyhow!(
+            "{}",
+            errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let [first, ..] = orgs else {
+        return Ok(());
+    };
+    let purchasing = first.service.actor();
+    let target = (store.clock().now() + chrono::Duration::days(30))
+        .date_naive()
+        .to_string();
+    let initiative = store
+        .create_initiative(
+            &purchasing,
+            NewInitiative::parse(InitiativeInput {
+                title: "Stock size 44 in every store",
+                description: Some("Customers in every store leave without trousers in size 44."),
+                unit_id: None,
+                target_date: Some(&target),
+            })
+            .map_err(fields)?,
+            None,
+        )
+        .await
+        .map_err(fail)?
+        .initiative;
+    for org in orgs {
+        let mut asked = Vec::new();
+        for filer in &org.frontline {
+            let input = NewRequest {
+                kind: Kind::UnmetNeed,
+                category: Category::parse("category", "availability", categories)
+                    .map_err(|e| fields(vec![e]))?,
+                urgency: Urgency::Normal,
+                channel: Channel::InPerson,
+                title: Title::parse("title", "No trousers in size 44 again")
+                    .map_err(|e| fields(vec![e]))?,
+                description: Text::parse("description", "She left without buying.")
+                    .map_err(|e| fields(vec![e]))?,
+                customer_expectation: note("Size 44 in store")?,
+                customer: Some(Customer {
+                    name: Name::parse("name", "M. Garnier").ok(),
+                    contact: Contact::parse("contact", "+33 6 98 76 54 32").ok(),
+                    consent_follow_up: true,
+                }),
+                resolved_on_the_spot: None,
+            };
+            let request = store
+                .file_request(&filer.actor(), input, None)
+                .await
+                .map_err(fail)?;
+            asked.push(request.id);
+        }
+        store
+            .link_requests(&org.manager.actor(), initiative.id, &asked)
+            .await
+            .map_err(fail)?;
+    }
+    store
+        .patch_initiative(
+            &purchasing,
+            initiative.id,
+            InitiativePatch::parse(PatchInput {
+                status: Some("in_progress"),
+                public_note: Some(
+                    "Size 44 is ordered for every store; deliveries start next week.",
+                ),
+                ..PatchInput::default()
+            })
+            .map_err(fields)?,
+            Expectation::default(),
+        )
+        .await
+        .map_err(fail)?;
+    Ok(())
 }
 
 async fn file_at_stage(
