@@ -570,6 +570,168 @@ async fn a_retry_base_out_of_range_refuses_to_start() {
     }
 }
 
+#[test]
+fn a_webhook_ca_file_that_cannot_be_used_refuses_to_start() {
+    // Arrange: a file that is not there, a PEM file holding only a key, a
+    // file that is not PEM, and a certificate section that is no certificate.
+    let dir = common::scratch_dir();
+    let missing = dir.join("missing.pem");
+    let not_pem = dir.join("not-pem.pem");
+    std::fs::write(&not_pem, "not a certificate\n").unwrap();
+    let broken = dir.join("broken.pem");
+    std::fs::write(
+        &broken,
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let cases = [
+        (missing, "the file cannot be read"),
+        (
+            receiver::fixture("leaf.key"),
+            "the file holds no PEM certificate",
+        ),
+        (not_pem, "the file holds no PEM certificate"),
+        (broken, "certificate 1 of the file is not valid"),
+    ];
+
+    for (path, why) in cases {
+        // Act
+        let settings = upturn_api::config::Settings {
+            webhook_ca_file: Some(path.clone()),
+            ..upturn_api::config::Settings::default()
+        };
+        let refused = settings.webhook_delivery().unwrap_err();
+
+        // Assert: the setting, the path and the reason.
+        let message = format!("{refused:#}");
+        let expected = format!(
+            "UPTURN_WEBHOOK_CA_FILE: cannot use {}: {why}",
+            path.display()
+        );
+        assert!(message.starts_with(&expected), "{message}");
+    }
+    // The fixture CA itself is accepted.
+    let settings = upturn_api::config::Settings {
+        webhook_ca_file: Some(receiver::test_ca_file()),
+        ..upturn_api::config::Settings::default()
+    };
+    assert_eq!(settings.webhook_delivery().unwrap().extra_roots.len(), 1);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+// ---------------------------------------------------------------------------
+// HTTPS: the delivery client's real path (rustls, the roots it trusts),
+// against a receiver whose certificate a test CA signed.
+
+async fn spawn_trusting_test_ca(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |s| {
+        s.webhook_allow_http_loopback = true;
+        s.webhook_retry_base_seconds = 1;
+        s.webhook_ca_file = Some(receiver::test_ca_file());
+    })
+    .await
+}
+
+async fn delivers_over_https_when_the_receivers_ca_is_trusted(app: TestApp) {
+    // Arrange: an HTTPS receiver; the server trusts the CA that signed it.
+    let org = org(&app).await;
+    let receiver = Receiver::start_https(0, Duration::ZERO).await;
+    assert!(receiver.url().starts_with("https://127.0.0.1:"));
+    let hook = register(&app, &org.leader, &receiver).await;
+
+    // Act: a request's life (5 events).
+    let request = life(&app, &org.front_a, &org.manager_a, 0).await;
+
+    // Assert: every event, signed, in order, each at the first attempt.
+    wait_delivered(&app, &receiver, 5, Duration::from_secs(30)).await;
+    let duplicates =
+        assert_all_delivered_in_order(&app, &org.leader, &[request], &receiver.accepted()).await;
+    assert_eq!(duplicates, 0);
+    {
+        let record = receiver.record.lock().unwrap();
+        assert_eq!(record.bad_signatures, 0, "every delivery is signed");
+        assert_eq!(record.failed_handshakes, 0);
+    }
+    let log = deliveries(&app, &org.leader, &hook).await;
+    assert_eq!(log.len(), 5);
+    assert!(
+        log.iter()
+            .all(|d| d["status_code"] == 200 && d["error"].is_null())
+    );
+}
+
+async fn an_untrusted_certificate_is_a_failed_attempt(app: TestApp) {
+    // Arrange: the same receiver; the server trusts the built-in roots only.
+    let org = org(&app).await;
+    let receiver = Receiver::start_https(0, Duration::ZERO).await;
+    let (hook, secret) = register_with_secret(&app, &org.leader, &receiver).await;
+
+    // Act
+    app.file(&org.front_a).await;
+
+    // Assert: failed attempts, each saying the certificate is not trusted;
+    // the receiver never got a request through.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let log = loop {
+        let log = deliveries(&app, &org.leader, &hook).await;
+        if log.len() >= 2 {
+            break log;
+        }
+        assert!(Instant::now() < deadline, "no failed attempts logged");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    for attempt in &log {
+        assert!(attempt["status_code"].is_null(), "{attempt}");
+        let error = attempt["error"].as_str().unwrap();
+        assert!(
+            error.starts_with("could not connect: the receiver's TLS certificate is not trusted: ")
+                && error.contains("UPTURN_WEBHOOK_CA_FILE"),
+            "{error}"
+        );
+        assert!(!error.contains(&secret) && !error.contains("whsec_"));
+    }
+    let record = receiver.record.lock().unwrap();
+    assert_eq!(record.received, 0);
+    assert!(record.accepted.is_empty());
+    assert!(record.failed_handshakes >= 1);
+}
+
+mod https {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        delivers_over_https_when_the_receivers_ca_is_trusted(
+            spawn_trusting_test_ca(Backend::Sqlite).await,
+        )
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[cfg_attr(not(upturn_postgres), ignore = "set UPTURN_TEST_POSTGRES_URL")]
+    async fn postgres() {
+        delivers_over_https_when_the_receivers_ca_is_trusted(
+            spawn_trusting_test_ca(Backend::Postgres).await,
+        )
+        .await;
+    }
+}
+
+mod https_untrusted {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        an_untrusted_certificate_is_a_failed_attempt(spawn_loopback(Backend::Sqlite).await).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[cfg_attr(not(upturn_postgres), ignore = "set UPTURN_TEST_POSTGRES_URL")]
+    async fn postgres() {
+        an_untrusted_certificate_is_a_failed_attempt(spawn_loopback(Backend::Postgres).await).await;
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Real `upturn serve` processes: killed with SIGKILL, or two on one database.
 
@@ -871,4 +1033,57 @@ async fn two_replicas_share_the_outbox_without_delivering_a_row_twice() {
             "the secret is never logged"
         );
     }
+}
+
+/// `upturn serve` with a CA file that is not there: it exits at once with
+/// the message, and no panic.
+#[test]
+fn upturn_serve_refuses_to_start_without_its_ca_file() {
+    // Arrange
+    let dir = common::scratch_dir();
+    let missing = dir.join("missing-ca.pem");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_upturn"));
+    command.arg("serve");
+    for (variable, _) in std::env::vars_os() {
+        if variable.to_string_lossy().starts_with("UPTURN_") {
+            command.env_remove(variable);
+        }
+    }
+    let mut child = command
+        .env(
+            "UPTURN_DATABASE_URL",
+            format!("sqlite://{}?mode=rwc", dir.join("upturn.db").display()),
+        )
+        .env("UPTURN_BIND", "127.0.0.1:0")
+        .env("UPTURN_WEBHOOK_CA_FILE", &missing)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("upturn runs");
+
+    // Act
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("upturn serve started with a missing UPTURN_WEBHOOK_CA_FILE");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().unwrap();
+
+    // Assert
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains(&format!(
+            "upturn: UPTURN_WEBHOOK_CA_FILE: cannot use {}: the file cannot be read",
+            missing.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
 }

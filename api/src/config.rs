@@ -3,6 +3,7 @@
 //! never reach a log line.
 
 use std::fmt;
+use std::path::PathBuf;
 
 use anyhow::Context;
 use figment::Figment;
@@ -81,6 +82,9 @@ pub struct Settings {
     pub webhook_allow_private_networks: bool,
     /// The first wait after a failed delivery, doubling up to an hour (1–3600).
     pub webhook_retry_base_seconds: i64,
+    /// A PEM file of root certificates trusted for webhook delivery besides
+    /// the built-in webpki roots (receivers behind an internal CA).
+    pub webhook_ca_file: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -105,6 +109,7 @@ impl Default for Settings {
             webhook_allow_http_loopback: false,
             webhook_allow_private_networks: false,
             webhook_retry_base_seconds: 1,
+            webhook_ca_file: None,
         }
     }
 }
@@ -146,19 +151,27 @@ impl Settings {
     }
 
     /// The `UPTURN_WEBHOOK_*` settings as the domain's values; a retry base
-    /// out of 1–3600 refuses to start.
+    /// out of 1–3600, or a CA file that cannot be read or holds no valid
+    /// certificate, refuses to start.
     pub fn webhook_delivery(&self) -> anyhow::Result<crate::delivery::DeliverySettings> {
         let backoff = Backoff::new(
             "UPTURN_WEBHOOK_RETRY_BASE_SECONDS",
             self.webhook_retry_base_seconds,
         )
         .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
+        let extra_roots = match &self.webhook_ca_file {
+            Some(path) => crate::delivery::ExtraRoots::from_pem_file(path).with_context(|| {
+                format!("UPTURN_WEBHOOK_CA_FILE: cannot use {}", path.display())
+            })?,
+            None => crate::delivery::ExtraRoots::default(),
+        };
         Ok(crate::delivery::DeliverySettings {
             policy: UrlPolicy {
                 allow_http_loopback: self.webhook_allow_http_loopback,
                 allow_private_networks: self.webhook_allow_private_networks,
             },
             backoff,
+            extra_roots,
         })
     }
 

@@ -9,14 +9,20 @@
 //! the client connects only to addresses that passed (one resolution per
 //! connection, no second lookup by anyone else). IP literals are checked
 //! when the URL is parsed again before each attempt, under the policy in
-//! force now.
+//! force now. Over https it trusts the webpki roots, plus the certificate
+//! authorities of `UPTURN_WEBHOOK_CA_FILE` if set (receivers behind an
+//! internal CA).
 
+use std::fmt;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, TrustAnchor};
 use upturn_domain::webhook::{Backoff, Jitter, UrlPolicy, WebhookUrl, sign};
 use upturn_persistence::Store;
 use upturn_persistence::webhooks::{AttemptResult, Claimed, Recorded};
@@ -34,10 +40,55 @@ const MAX_ANSWER_BYTES: usize = 4096;
 const MAX_ERROR_CHARS: usize = 500;
 
 /// What delivery is configured with.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct DeliverySettings {
     pub policy: UrlPolicy,
     pub backoff: Backoff,
+    /// Trusted over https besides the webpki roots.
+    pub extra_roots: ExtraRoots,
+}
+
+/// Root certificates trusted for delivery in addition to the built-in
+/// webpki roots: an organisation's internal certificate authority. Every
+/// one was parsed as a trust anchor when it was loaded.
+#[derive(Clone, Default)]
+pub struct ExtraRoots(Arc<[TrustAnchor<'static>]>);
+
+impl ExtraRoots {
+    /// The certificates of a PEM file (other sections, such as keys, are
+    /// skipped). Refused when the file cannot be read, is not PEM, holds no
+    /// certificate or a certificate that is not one.
+    pub fn from_pem_file(path: &Path) -> anyhow::Result<ExtraRoots> {
+        let pem = std::fs::read(path).context("the file cannot be read")?;
+        let mut store = rustls::RootCertStore::empty();
+        for (n, der) in CertificateDer::pem_slice_iter(&pem).enumerate() {
+            let der = der.context("the file is not valid PEM")?;
+            store.add(der).map_err(|e| {
+                // Not "invalid peer certificate": there is no peer here.
+                let why = match e {
+                    rustls::Error::InvalidCertificate(why) => why.to_string(),
+                    other => other.to_string(),
+                };
+                anyhow::anyhow!("certificate {} of the file is not valid: {why}", n + 1)
+            })?;
+        }
+        anyhow::ensure!(!store.is_empty(), "the file holds no PEM certificate");
+        Ok(ExtraRoots(store.roots.into()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for ExtraRoots {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ExtraRoots({} certificates)", self.0.len())
+    }
 }
 
 /// Resolves a host and keeps only the addresses the policy admits for the
@@ -81,10 +132,12 @@ pub struct Deliverer {
     settings: DeliverySettings,
 }
 
-fn tls() -> anyhow::Result<rustls::ClientConfig> {
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
+fn tls(extra_roots: &ExtraRoots) -> anyhow::Result<rustls::ClientConfig> {
+    let roots: rustls::RootCertStore = webpki_roots::TLS_SERVER_ROOTS
+        .iter()
+        .chain(extra_roots.0.iter())
+        .cloned()
+        .collect();
     Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -94,7 +147,7 @@ fn tls() -> anyhow::Result<rustls::ClientConfig> {
     .with_no_client_auth())
 }
 
-fn client(settings: DeliverySettings, scheme: &str) -> anyhow::Result<reqwest::Client> {
+fn client(settings: &DeliverySettings, scheme: &str) -> anyhow::Result<reqwest::Client> {
     // Any policy that admits the template: only its scheme matters.
     let template = WebhookUrl::parse(
         &format!("{scheme}://localhost/"),
@@ -105,7 +158,7 @@ fn client(settings: DeliverySettings, scheme: &str) -> anyhow::Result<reqwest::C
     )
     .map_err(|e| anyhow::anyhow!("webhook scheme template: {e}"))?;
     reqwest::Client::builder()
-        .tls_backend_preconfigured(tls()?)
+        .tls_backend_preconfigured(tls(&settings.extra_roots)?)
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
         .connect_timeout(Duration::from_secs(5))
@@ -126,7 +179,43 @@ fn jitter() -> Jitter {
     Jitter::from_unit(f64::from(draw) / f64::from(u32::MAX))
 }
 
+/// The certificate rustls refused, if that is why the attempt failed. It
+/// sits in the cause chain inside an `io::Error` (two, as it happens),
+/// whose `source` skips what it wraps: those are opened with `get_ref`.
+fn refused_certificate(error: &reqwest::Error) -> Option<&rustls::CertificateError> {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let mut inner: &(dyn std::error::Error + 'static) = cause;
+        while let Some(wrapped) = inner
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            inner = wrapped;
+        }
+        if let Some(rustls::Error::InvalidCertificate(refused)) =
+            inner.downcast_ref::<rustls::Error>()
+        {
+            return Some(refused);
+        }
+        source = cause.source();
+    }
+    None
+}
+
 fn describe(error: &reqwest::Error) -> String {
+    if let Some(refused) = refused_certificate(error) {
+        let why = match refused {
+            rustls::CertificateError::UnknownIssuer => {
+                "it is not signed by a certificate authority this server trusts \
+                 (the built-in roots, plus UPTURN_WEBHOOK_CA_FILE if set)"
+                    .to_owned()
+            }
+            other => other.to_string(),
+        };
+        let text =
+            format!("could not connect: the receiver's TLS certificate is not trusted: {why}");
+        return text.chars().take(MAX_ERROR_CHARS).collect();
+    }
     let mut text = if error.is_timeout() {
         "timed out".to_owned()
     } else if error.is_connect() {
@@ -146,14 +235,14 @@ fn describe(error: &reqwest::Error) -> String {
 impl Deliverer {
     pub fn new(settings: DeliverySettings) -> anyhow::Result<Deliverer> {
         Ok(Deliverer {
-            https: client(settings, "https")?,
-            http: client(settings, "http")?,
+            https: client(&settings, "https")?,
+            http: client(&settings, "http")?,
             settings,
         })
     }
 
-    pub fn settings(&self) -> DeliverySettings {
-        self.settings
+    pub fn settings(&self) -> &DeliverySettings {
+        &self.settings
     }
 
     /// One attempt: POST the stored body, signed now.
@@ -301,6 +390,7 @@ mod tests {
                 allow_private_networks: false,
             },
             backoff: Backoff::default(),
+            extra_roots: ExtraRoots::default(),
         }
     }
 

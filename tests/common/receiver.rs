@@ -2,17 +2,23 @@
 //! checks every signature with the domain's `verify`, answers 500 at
 //! random (or always), can be taken down (its port then refuses
 //! connections) and brought back on the same port, and remembers what it
-//! accepted, in order.
+//! accepted, in order. It speaks plain HTTP (`start`) or HTTPS
+//! (`start_https`), the latter with the certificate for 127.0.0.1 and
+//! localhost in `tests/fixtures/webhook-tls/`, signed by the test CA there.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
 use upturn_domain::webhook::{WebhookSecret, verify};
 
 /// One delivery the receiver answered 2xx to.
@@ -36,6 +42,9 @@ pub struct Record {
     pub received: usize,
     pub bad_signatures: usize,
     pub failed_on_purpose: usize,
+    /// HTTPS connections whose TLS handshake failed (the client refused
+    /// the certificate, say).
+    pub failed_handshakes: usize,
     /// Deliveries of an event arriving while another delivery of the same
     /// event was still being answered.
     pub concurrent_same_event: usize,
@@ -47,10 +56,50 @@ pub struct Receiver {
     pub record: Arc<Mutex<Record>>,
     accept: Option<JoinHandle<()>>,
     connections: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    /// Set for HTTPS.
+    tls: Option<TlsAcceptor>,
+}
+
+/// A file of `tests/fixtures/webhook-tls/`.
+pub fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/webhook-tls")
+        .join(name)
+}
+
+/// The test CA's certificate (PEM), which signed the HTTPS receiver's.
+pub fn test_ca_file() -> PathBuf {
+    fixture("ca.pem")
+}
+
+fn acceptor() -> TlsAcceptor {
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(fixture("leaf.pem"))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_file(fixture("leaf.key")).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .unwrap();
+    TlsAcceptor::from(Arc::new(config))
 }
 
 impl Receiver {
     pub async fn start(fail_percent: u8, delay: Duration) -> Receiver {
+        Receiver::start_with(fail_percent, delay, None).await
+    }
+
+    /// The same over HTTPS, with the fixture certificate.
+    pub async fn start_https(fail_percent: u8, delay: Duration) -> Receiver {
+        Receiver::start_with(fail_percent, delay, Some(acceptor())).await
+    }
+
+    async fn start_with(fail_percent: u8, delay: Duration, tls: Option<TlsAcceptor>) -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let record = Arc::new(Mutex::new(Record {
@@ -63,13 +112,15 @@ impl Receiver {
             record,
             accept: None,
             connections: Arc::default(),
+            tls,
         };
         receiver.serve(listener);
         receiver
     }
 
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/hook", self.addr.port())
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}/hook", self.addr.port())
     }
 
     pub fn set_secret(&self, secret: &str) {
@@ -79,13 +130,25 @@ impl Receiver {
     fn serve(&mut self, listener: TcpListener) {
         let record = Arc::clone(&self.record);
         let connections = Arc::clone(&self.connections);
+        let tls = self.tls.clone();
         self.accept = Some(tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
                 let record = Arc::clone(&record);
-                let task = tokio::spawn(connection(stream, record));
+                let task = match &tls {
+                    None => tokio::spawn(connection(stream, record)),
+                    Some(tls) => {
+                        let handshake = tls.accept(stream);
+                        tokio::spawn(async move {
+                            match handshake.await {
+                                Ok(stream) => connection(stream, record).await,
+                                Err(_) => record.lock().unwrap().failed_handshakes += 1,
+                            }
+                        })
+                    }
+                };
                 connections.lock().unwrap().push(task);
             }
         }));
@@ -134,7 +197,7 @@ impl Drop for Receiver {
     }
 }
 
-async fn connection(mut stream: TcpStream, record: Arc<Mutex<Record>>) {
+async fn connection(mut stream: impl AsyncRead + AsyncWrite + Unpin, record: Arc<Mutex<Record>>) {
     let mut buffer: Vec<u8> = Vec::new();
     loop {
         // Headers.
@@ -173,7 +236,8 @@ async fn connection(mut stream: TcpStream, record: Arc<Mutex<Record>>) {
             "HTTP/1.1 {status} {}\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok",
             if status == 200 { "OK" } else { "Error" }
         );
-        if stream.write_all(answer.as_bytes()).await.is_err() {
+        // Flushed: over TLS the answer may otherwise wait in a buffer.
+        if stream.write_all(answer.as_bytes()).await.is_err() || stream.flush().await.is_err() {
             return;
         }
     }
