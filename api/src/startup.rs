@@ -127,6 +127,7 @@ impl Application {
             }
         };
         let dummy_hash = hash_password(random_secret().expose().to_owned()).await?;
+        let webhooks = settings.webhook_delivery()?;
         let (shutdown, shutdown_signal) = tokio::sync::watch::channel(false);
         let hub = Arc::new(crate::hub::Hub::default());
         crate::hub::spawn_feeds(Arc::clone(&hub), &store, &settings.database_url);
@@ -142,7 +143,7 @@ impl Application {
             members: crate::auth::MemberCache::default(),
             hub,
             shutdown: shutdown_signal.clone(),
-            webhooks: settings.webhook_delivery()?,
+            webhooks: webhooks.clone(),
         });
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("Failed to bind {}", settings.bind))?;
@@ -151,9 +152,7 @@ impl Application {
         spawn_sweeper(state.clone().into_inner(), settings.sla_sweep_seconds);
         let delivery = crate::delivery::spawn(
             store.clone(),
-            Arc::new(crate::delivery::Deliverer::new(
-                settings.webhook_delivery()?,
-            )?),
+            Arc::new(crate::delivery::Deliverer::new(webhooks)?),
             shutdown_signal,
         );
         let app_state = state.clone();
