@@ -129,25 +129,28 @@ pub struct TimelineStep {
 /// counted from the arrival at the level that gave it. `timeline` is oldest
 /// first. An acknowledgement is an `acknowledged` event or a status change
 /// out of `new` (putting a new request in progress acknowledges it, as in
-/// [`crate::lifecycle::decide`]); an arrival is `filed`, `routed`,
-/// `escalated`, or an initiative taking the request or handing it back.
+/// [`crate::lifecycle::decide`]; so does linking a new request to an
+/// initiative, which sets `acknowledged_at` too); an arrival is `filed`,
+/// `routed`, `escalated`, or an initiative taking an acknowledged request or
+/// handing one back.
 /// Wall-clock seconds: business hours are out of scope.
 ///
 /// The database may compute the same in SQL; this is the definition to test
 /// it against.
 pub fn first_acknowledge_seconds(timeline: &[TimelineStep]) -> Option<i64> {
-    let mut arrived = None;
+    let mut arrived: Option<DateTime<Utc>> = None;
     for step in timeline {
+        let out_of_new = step.from_status == Some(Status::New);
         match step.kind {
+            EventType::StatusChanged | EventType::InitiativeLinked if out_of_new => {
+                return arrived.map(|a| (step.at - a).num_seconds().max(0));
+            }
             EventType::Filed
             | EventType::Routed
             | EventType::Escalated
             | EventType::InitiativeLinked
             | EventType::InitiativeDropped => arrived = Some(step.at),
             EventType::Acknowledged => {
-                return arrived.map(|a| (step.at - a).num_seconds().max(0));
-            }
-            EventType::StatusChanged if step.from_status == Some(Status::New) => {
                 return arrived.map(|a| (step.at - a).num_seconds().max(0));
             }
             _ => {}
@@ -983,6 +986,26 @@ mod tests {
             ),
         ];
         assert_eq!(first_acknowledge_seconds(&started), Some(120));
+        // Linked to an initiative while new: that acknowledges too; linked
+        // once acknowledged, it arrives at the initiative's unit.
+        let linked_new = [
+            step(EventType::Filed, None, "2026-11-16T09:00:00Z"),
+            step(
+                EventType::InitiativeLinked,
+                Some(Status::New),
+                "2026-11-16T09:03:00Z",
+            ),
+        ];
+        assert_eq!(first_acknowledge_seconds(&linked_new), Some(180));
+        let linked_later = [
+            step(EventType::Filed, None, "2026-11-16T09:00:00Z"),
+            step(
+                EventType::InitiativeLinked,
+                Some(Status::InProgress),
+                "2026-11-16T09:03:00Z",
+            ),
+        ];
+        assert_eq!(first_acknowledge_seconds(&linked_later), None);
         // Resolved without anyone acknowledging: no figure.
         let resolved = [
             step(EventType::Filed, None, "2026-11-16T09:00:00Z"),
