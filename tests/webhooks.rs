@@ -515,6 +515,74 @@ async fn an_endpoint_failing_for_a_day_is_disabled_and_leadership_told(app: Test
     assert_eq!(receiver.accepted().len(), 0);
 }
 
+async fn a_ten_minute_outage_loses_nothing(app: TestApp) {
+    // Arrange: a receiver that is down while three requests are lived.
+    let org = org(&app).await;
+    let mut receiver = Receiver::start(0, Duration::ZERO).await;
+    let hook = register(&app, &org.leader, &receiver).await;
+    receiver.down();
+    let requests = lives(&app, &org, 0, 3).await;
+
+    // Act: ten minutes pass on the store's clock, thirty seconds at a
+    // time, each step giving the worker time to try what is due; then the
+    // receiver is back and the longest back-off passes.
+    let started = app.store.clock().now();
+    for step in 1..=20 {
+        app.store
+            .clock()
+            .set(started + chrono::Duration::seconds(30 * step));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let during = deliveries(&app, &org.leader, &hook).await;
+    let failing = app
+        .get(&format!("/api/v1/webhooks/{hook}"), &org.leader.token)
+        .await
+        .expect(200);
+    receiver.up().await;
+    app.store
+        .clock()
+        .set(started + chrono::Duration::minutes(10) + chrono::Duration::hours(1));
+
+    // Assert: retried all along, still active, then every event once, in
+    // order per request.
+    assert!(during.iter().all(|d| d["status_code"].is_null()));
+    assert!(
+        during.iter().any(|d| d["attempt"].as_i64().unwrap() >= 5),
+        "retried through the outage: {during:#?}"
+    );
+    assert_eq!(failing.body["active"], true);
+    assert!(failing.body["failing_since"].is_string());
+    assert_eq!(
+        app.store.webhook_backlog().await.unwrap(),
+        15,
+        "nothing dropped"
+    );
+    wait_delivered(&app, &receiver, 15, Duration::from_secs(30)).await;
+    let duplicates =
+        assert_all_delivered_in_order(&app, &org.leader, &requests, &receiver.accepted()).await;
+    assert_eq!(duplicates, 0);
+    let healed = app
+        .get(&format!("/api/v1/webhooks/{hook}"), &org.leader.token)
+        .await
+        .expect(200);
+    assert!(healed.body["failing_since"].is_null());
+}
+
+mod outage {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        a_ten_minute_outage_loses_nothing(spawn_loopback(Backend::Sqlite).await).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[cfg_attr(not(upturn_postgres), ignore = "set UPTURN_TEST_POSTGRES_URL")]
+    async fn postgres() {
+        a_ten_minute_outage_loses_nothing(spawn_loopback(Backend::Postgres).await).await;
+    }
+}
+
 mod delivery {
     use super::*;
 
