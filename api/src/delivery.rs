@@ -23,6 +23,7 @@ use anyhow::Context;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, TrustAnchor};
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use upturn_domain::webhook::{Backoff, Jitter, UrlPolicy, WebhookUrl, sign};
 use upturn_persistence::Store;
 use upturn_persistence::webhooks::{AttemptResult, Claimed, Recorded};
@@ -34,6 +35,8 @@ const BATCH: u64 = 32;
 const LEASE_SECONDS: i64 = 20;
 /// Idle wait between looks at the outbox.
 const POLL: Duration = Duration::from_millis(250);
+/// After a local change, how long to wait for more before a round.
+const GATHER: Duration = Duration::from_millis(5);
 /// Bytes of an answer read at most.
 const MAX_ANSWER_BYTES: usize = 4096;
 /// Characters of an error kept in the attempt log.
@@ -343,6 +346,7 @@ pub fn spawn(
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let mut changes = store.wakeups();
         loop {
             if *shutdown.borrow() {
                 break;
@@ -360,6 +364,15 @@ pub fn spawn(
             if !wait.is_zero() {
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
+                    // A change committed in this process told someone, so
+                    // its events may be in the outbox: look now, not at the
+                    // next poll, gathering a burst of changes into one round.
+                    woken = changes.recv(), if wait == POLL => {
+                        if !matches!(woken, Err(RecvError::Closed)) {
+                            tokio::time::sleep(GATHER).await;
+                            while !matches!(changes.try_recv(), Err(TryRecvError::Empty | TryRecvError::Closed)) {}
+                        }
+                    }
                     changed = shutdown.changed() => {
                         // The sender is gone: nobody will ever say stop.
                         if changed.is_err() {
