@@ -23,7 +23,6 @@ use anyhow::Context;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, TrustAnchor};
-use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use upturn_domain::webhook::{Backoff, Jitter, UrlPolicy, WebhookUrl, sign};
 use upturn_persistence::Store;
 use upturn_persistence::webhooks::{AttemptResult, Claimed, Recorded};
@@ -346,7 +345,7 @@ pub fn spawn(
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut changes = store.wakeups();
+        let committed = store.committed_changes();
         loop {
             if *shutdown.borrow() {
                 break;
@@ -364,14 +363,11 @@ pub fn spawn(
             if !wait.is_zero() {
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
-                    // A change committed in this process told someone, so
-                    // its events may be in the outbox: look now, not at the
-                    // next poll, gathering a burst of changes into one round.
-                    woken = changes.recv(), if wait == POLL => {
-                        if !matches!(woken, Err(RecvError::Closed)) {
-                            tokio::time::sleep(GATHER).await;
-                            while !matches!(changes.try_recv(), Err(TryRecvError::Empty | TryRecvError::Closed)) {}
-                        }
+                    // A change committed in this process: its events may be
+                    // in the outbox. Look now, not at the next poll, after a
+                    // pause that gathers a burst of changes into one round.
+                    () = committed.notified(), if wait == POLL => {
+                        tokio::time::sleep(GATHER).await;
                     }
                     changed = shutdown.changed() => {
                         // The sender is gone: nobody will ever say stop.

@@ -331,12 +331,21 @@ impl InboxListener {
 }
 
 impl Store {
-    /// Tells this process's live streams that `members` have new items.
+    /// After a change with events committed: tells this process's live
+    /// streams that `members` have new items, and its delivery worker that
+    /// the outbox may have grown.
     pub(crate) fn wake(&self, members: Vec<Uuid>) {
+        self.committed.notify_one();
         if !members.is_empty() {
             // Nobody listening is fine: no stream is open.
             let _ = self.wakeups.send(std::sync::Arc::new(members));
         }
+    }
+
+    /// Notified after a change with events committed in this process (one
+    /// stored permit stands for any number of changes).
+    pub fn committed_changes(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        std::sync::Arc::clone(&self.committed)
     }
 
     /// Wake-ups for this process's live streams: the members with new items.

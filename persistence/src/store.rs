@@ -50,6 +50,9 @@ pub struct Store {
     pub(crate) filings: Option<crate::filing::Queue>,
     /// Members with new inbox items, for this process's live streams.
     pub(crate) wakeups: tokio::sync::broadcast::Sender<Arc<Vec<uuid::Uuid>>>,
+    /// Signalled after every committed change that wrote events (and so,
+    /// maybe, webhook outbox rows), for this process's delivery worker.
+    pub(crate) committed: Arc<tokio::sync::Notify>,
     /// What every timestamp the store writes is read from.
     pub(crate) clock: crate::clock::Clock,
 }
@@ -187,6 +190,7 @@ impl Store {
             last_number: Arc::default(),
             filings: None,
             wakeups: tokio::sync::broadcast::channel(1024).0,
+            committed: Arc::default(),
             clock: crate::clock::Clock::default(),
         };
         store.migrate(&options.url).await?;
