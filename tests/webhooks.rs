@@ -328,6 +328,32 @@ async fn delivers_everything_once_in_order_through_outages_and_errors(app: TestA
         .expect(200);
     assert_eq!(hook_now.body["active"], true);
     assert!(hook_now.body["failing_since"].is_null());
+
+    // Operators see delivery in Prometheus (counters are per process and
+    // other tests of this binary add to them: at least what this one did).
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let counter = |outcome: &str| -> f64 {
+        let prefix = format!("upturn_webhook_attempts_total{{outcome=\"{outcome}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(prefix.as_str()))
+            .unwrap_or_else(|| panic!("no {prefix} in:\n{text}"))
+            .parse()
+            .unwrap()
+    };
+    assert!(counter("delivered") >= 250.0);
+    assert!(counter("failed") >= 1.0);
+    assert!(
+        text.contains("# TYPE upturn_webhook_backlog gauge"),
+        "{text}"
+    );
 }
 
 async fn registration_follows_the_url_policy_and_is_for_leaders_only(app: TestApp) {

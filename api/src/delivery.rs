@@ -301,10 +301,19 @@ impl Deliverer {
     /// Attempts one claimed row and records how it went.
     async fn deliver(&self, store: &Store, claimed: Claimed) {
         let result = self.attempt(&claimed).await;
-        match store
+        let outcome = if result.delivered() {
+            "delivered"
+        } else {
+            "failed"
+        };
+        metrics::counter!("upturn_webhook_attempts_total", "outcome" => outcome).increment(1);
+        let recorded = store
             .record_webhook_attempt(&claimed, &result, self.settings.backoff, jitter())
-            .await
-        {
+            .await;
+        if matches!(recorded, Ok(Recorded::Disabled)) {
+            metrics::counter!("upturn_webhooks_disabled_total").increment(1);
+        }
+        match recorded {
             Ok(Recorded::Disabled) => tracing::warn!(
                 webhook = %claimed.webhook_id,
                 "Webhook disabled: its deliveries failed for 24 hours; leadership told"
