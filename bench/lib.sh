@@ -2,8 +2,8 @@
 #
 #   BENCH_DIR=...; ROOT=...; LOG_TAG=metrics; source "$BENCH_DIR/lib.sh"
 #
-# Written for bench/metrics.sh; run.sh and live.sh predate it and keep their own
-# copies of the same helpers for now.
+# Used by bench/metrics.sh and bench/run.sh; live.sh predates it and keeps its own
+# copies of some of these helpers for now.
 
 LOG_TAG="${LOG_TAG:-bench}"
 

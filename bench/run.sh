@@ -29,8 +29,9 @@ JWT_SECRET="bench-secret-0123456789abcdef0123"
 # Must match the body in bench/file_request.lua (used once, as a sanity check).
 FILING='{"kind":"improvement","category":"product","urgency":"normal","channel":"in_person","title":"Trousers in size 44","description":"Customer asked for size 44","customer_expectation":"Find size 44 in store"}'
 
-log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+LOG_TAG=bench
+# shellcheck source=bench/lib.sh
+source "$BENCH_DIR/lib.sh"
 
 [[ "$DURATION" =~ ^[0-9]+$ && "$DURATION" -gt 0 ]] || die "DURATION must be a positive number of seconds"
 for backend in $BACKENDS; do
@@ -43,19 +44,7 @@ PG_DB=""
 RUN_TMP=""
 
 stop_server() {
-  [[ -n "$SERVER_PID" ]] || return 0
-  if kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 1 50); do
-      kill -0 "$SERVER_PID" 2>/dev/null || break
-      sleep 0.2
-    done
-    if kill -0 "$SERVER_PID" 2>/dev/null; then
-      log "server $SERVER_PID did not stop within 10s; killing it"
-      kill -KILL "$SERVER_PID" 2>/dev/null || true
-    fi
-  fi
-  wait "$SERVER_PID" 2>/dev/null || true
+  stop_pid "$SERVER_PID" 10
   SERVER_PID=""
 }
 
@@ -101,30 +90,13 @@ trap 'exit 143' TERM
 command -v curl >/dev/null || die "curl is required"
 command -v python3 >/dev/null || die "python3 is required"
 
-if ! command -v wrk >/dev/null; then
-  log "installing wrk"
-  SUDO=""
-  if [[ $EUID -ne 0 ]]; then
-    command -v sudo >/dev/null || die "wrk is missing and we are not root; install wrk"
-    SUDO="sudo"
-  fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk >/dev/null
-  command -v wrk >/dev/null || die "wrk installation failed"
-fi
+ensure_wrk
 
 if [[ " $BACKENDS " == *" postgres "* ]]; then
   command -v psql >/dev/null || die "psql is required for the postgres backend"
 fi
 
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/upturn"
-if [[ "$SKIP_BUILD" == "1" ]]; then
-  log "SKIP_BUILD=1: using existing $BIN"
-else
-  log "building release binary (cargo build --release)"
-  (cd "$ROOT" && cargo build --release)
-fi
-[[ -x "$BIN" ]] || die "release binary not found at $BIN"
+build_release
 
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 RESULTS="$BENCH_DIR/results/$STAMP"
@@ -132,12 +104,7 @@ mkdir -p "$RESULTS"
 
 {
   echo "date:        $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  if commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)"; then
-    git -C "$ROOT" diff --quiet HEAD 2>/dev/null || commit="$commit (dirty)"
-  else
-    commit="unknown"
-  fi
-  echo "commit:      $commit"
+  echo "commit:      $(commit_desc)"
   echo "binary:      $BIN (release)"
   echo "host:        $(uname -srm), $(nproc) cores"
   echo "wrk:         $(wrk --version 2>&1 | head -n1 || true)"
@@ -147,50 +114,11 @@ mkdir -p "$RESULTS"
 } >"$RESULTS/meta.txt"
 
 # ---------------------------------------------------------------- helpers
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-wait_ready() {
-  local url="$1" deadline=$((SECONDS + READY_TIMEOUT)) code
-  while (( SECONDS < deadline )); do
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-      log "server exited before becoming ready; last log lines:"
-      tail -n 40 "$SERVER_LOG" >&2 || true
-      return 1
-    fi
-    code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url/readyz" || true)"
-    [[ "$code" == "200" ]] && return 0
-    sleep 0.25
-  done
-  log "GET /readyz did not return 200 within ${READY_TIMEOUT}s (last: ${code:-none}); last log lines:"
-  tail -n 40 "$SERVER_LOG" >&2 || true
-  return 1
-}
-
 check_alive() {
   kill -0 "$SERVER_PID" 2>/dev/null && return 0
   log "server died during '$1'; last log lines:"
   tail -n 40 "$SERVER_LOG" >&2 || true
   return 1
-}
-
-# parse_wrk FILE -> "req_per_s p50_ms p99_ms non2xx socket_errors"
-parse_wrk() {
-  python3 - "$1" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-units = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3600000.0}
-def pct(p):
-    m = re.search(r"^\s*%s%%\s+([\d.]+)(us|ms|s|m|h)\s*$" % p, text, re.M)
-    return "%.2f" % (float(m.group(1)) * units[m.group(2)]) if m else "n/a"
-rps = re.search(r"^Requests/sec:\s+([\d.]+)", text, re.M)
-non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
-sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
-print(rps.group(1) if rps else "n/a", pct(50), pct(99),
-      non2xx.group(1) if non2xx else "0",
-      sum(int(x) for x in sock.groups()) if sock else 0)
-PY
 }
 
 SUMMARY_ROWS=()
@@ -231,7 +159,7 @@ run_backend() {
   ) >"$SERVER_LOG" 2>&1 &
   SERVER_PID=$!
 
-  wait_ready "$url" || die "[$backend] server not ready"
+  wait_ready "$url" "$SERVER_PID" "$SERVER_LOG" "$READY_TIMEOUT" || die "[$backend] server not ready"
   log "[$backend] ready; seeding"
   token="$(ADMIN_EMAIL="$ADMIN_EMAIL" ADMIN_PASSWORD="$ADMIN_PASSWORD" bash "$BENCH_DIR/seed.sh" "$url")" \
     || die "[$backend] seeding failed"
