@@ -2,8 +2,7 @@
 #
 #   BENCH_DIR=...; ROOT=...; LOG_TAG=metrics; source "$BENCH_DIR/lib.sh"
 #
-# Used by bench/metrics.sh and bench/run.sh; live.sh predates it and keeps its own
-# copies of some of these helpers for now.
+# Used by bench/metrics.sh, bench/run.sh and bench/live.sh.
 
 LOG_TAG="${LOG_TAG:-bench}"
 
@@ -125,4 +124,21 @@ print(rps.group(1) if rps else "n/a", pct(50), pct(99),
       non2xx.group(1) if non2xx else "0",
       sum(int(x) for x in sock.groups()) if sock else 0)
 PY
+}
+
+# psql_admin SQL: runs SQL on the admin database (PG_HOST, PG_PORT, PG_USER, PG_ADMIN_DB).
+psql_admin() {
+  psql -X -q -v ON_ERROR_STOP=1 -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_ADMIN_DB" -c "$1"
+}
+
+# drop_pg_db: drops the throw-away database named by PG_DB, if any, and forgets it.
+drop_pg_db() {
+  [[ -n "${PG_DB:-}" ]] || return 0
+  log "dropping database $PG_DB"
+  if ! psql_admin "DROP DATABASE IF EXISTS \"$PG_DB\"" >/dev/null 2>&1; then
+    # leftover connections (PostgreSQL 13+)
+    psql_admin "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" >/dev/null 2>&1 \
+      || log "could not drop database $PG_DB; drop it by hand"
+  fi
+  PG_DB=""
 }

@@ -42,8 +42,9 @@ ADMIN_EMAIL="admin@bench.test"
 ADMIN_PASSWORD="bench-password"
 JWT_SECRET="bench-secret-0123456789abcdef0123"
 
-log() { printf '[live %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+LOG_TAG=live
+# shellcheck source=bench/lib.sh
+source "$BENCH_DIR/lib.sh"
 
 for v in FILINGS CONCURRENCY STREAMS OPEN_CONCURRENCY HOLD_SECONDS AFTER_CLOSE_SECONDS HEALTHZ_DURATION; do
   [[ "${!v}" =~ ^[0-9]+$ && "${!v}" -gt 0 ]] || die "$v must be a positive integer"
@@ -58,37 +59,6 @@ PID_A=""
 PID_B=""
 PG_DB=""
 RUN_TMP=""
-
-stop_pid() {
-  local pid="$1"
-  [[ -n "$pid" ]] || return 0
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 75); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.2
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "server $pid did not stop within 15s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  wait "$pid" 2>/dev/null || true
-}
-
-psql_admin() {
-  psql -X -q -v ON_ERROR_STOP=1 -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_ADMIN_DB" -c "$1"
-}
-
-drop_pg_db() {
-  [[ -n "$PG_DB" ]] || return 0
-  log "dropping database $PG_DB"
-  if ! psql_admin "DROP DATABASE IF EXISTS \"$PG_DB\"" >/dev/null 2>&1; then
-    psql_admin "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" >/dev/null 2>&1 \
-      || log "could not drop database $PG_DB; drop it by hand"
-  fi
-  PG_DB=""
-}
 
 cleanup() {
   stop_pid "$PID_A"; PID_A=""
@@ -146,12 +116,7 @@ RUN_TMP="$(mktemp -d -t upturn-live.XXXXXX)"
 
 {
   echo "date:        $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  if commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)"; then
-    git -C "$ROOT" diff --quiet HEAD 2>/dev/null || commit="$commit (dirty)"
-  else
-    commit="unknown"
-  fi
-  echo "commit:      $commit"
+  echo "commit:      $(commit_desc)"
   echo "binary:      $BIN (release)"
   echo "host:        $(uname -srm), $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
   echo "postgres:    $(psql -X -tA -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_ADMIN_DB" -c 'SHOW server_version' 2>/dev/null || echo unknown) at $PG_HOST:$PG_PORT"
@@ -170,10 +135,6 @@ RUN_TMP="$(mktemp -d -t upturn-live.XXXXXX)"
 } >"$RESULTS/meta.txt"
 
 # ---------------------------------------------------------------- helpers
-free_port() {
-  "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
 # start_replica NAME PORT -> sets STARTED_PID (the server itself: the subshell execs it)
 start_replica() {
   local name="$1" port="$2"
@@ -190,28 +151,11 @@ start_replica() {
   STARTED_PID=$!
 }
 
-wait_ready() {
-  local name="$1" pid="$2" url="$3" deadline=$((SECONDS + READY_TIMEOUT)) code=""
-  while (( SECONDS < deadline )); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      log "replica $name exited before becoming ready; last log lines:"
-      tail -n 40 "$RESULTS/$name-server.log" >&2 || true
-      return 1
-    fi
-    code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url/readyz" || true)"
-    [[ "$code" == "200" ]] && return 0
-    sleep 0.25
-  done
-  log "replica $name: GET /readyz did not return 200 within ${READY_TIMEOUT}s (last: ${code:-none})"
-  tail -n 40 "$RESULTS/$name-server.log" >&2 || true
-  return 1
-}
-
 # rss_checkpoint LABEL: VmRSS of both replicas into rss-checkpoints.txt (what the baseline is made of)
 rss_checkpoint() {
   local a b
-  a="$(awk '/^VmRSS:/ {printf "%.1f", $2/1024}' /proc/"$PID_A"/status 2>/dev/null || echo n/a)"
-  b="$(awk '/^VmRSS:/ {printf "%.1f", $2/1024}' /proc/"$PID_B"/status 2>/dev/null || echo n/a)"
+  a="$(rss_mib "$PID_A")"
+  b="$(rss_mib "$PID_B")"
   printf '%-28s A %8s MiB   B %8s MiB\n' "$1" "$a" "$b" >>"$RESULTS/rss-checkpoints.txt"
 }
 
@@ -238,14 +182,14 @@ URL_A="http://127.0.0.1:$PORT_A"
 log "starting replica A on $URL_A"
 start_replica A "$PORT_A"; PID_A="$STARTED_PID"
 # A first: it runs the migrations and creates the bootstrap admin; then B joins.
-wait_ready A "$PID_A" "$URL_A" || die "replica A not ready"
+wait_ready "$URL_A" "$PID_A" "$RESULTS/A-server.log" "$READY_TIMEOUT" || die "replica A not ready"
 
 PORT_B="$(free_port)"
 while [[ "$PORT_B" == "$PORT_A" ]]; do PORT_B="$(free_port)"; done
 URL_B="http://127.0.0.1:$PORT_B"
 log "starting replica B on $URL_B"
 start_replica B "$PORT_B"; PID_B="$STARTED_PID"
-wait_ready B "$PID_B" "$URL_B" || die "replica B not ready"
+wait_ready "$URL_B" "$PID_B" "$RESULTS/B-server.log" "$READY_TIMEOUT" || die "replica B not ready"
 {
   echo "replica A:   $URL_A (pid $PID_A, fd limit $(awk '/Max open files/ {print $4}' /proc/"$PID_A"/limits))"
   echo "replica B:   $URL_B (pid $PID_B)"

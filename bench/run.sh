@@ -48,21 +48,6 @@ stop_server() {
   SERVER_PID=""
 }
 
-psql_admin() {
-  psql -X -q -v ON_ERROR_STOP=1 -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_ADMIN_DB" -c "$1"
-}
-
-drop_pg_db() {
-  [[ -n "$PG_DB" ]] || return 0
-  log "dropping database $PG_DB"
-  if ! psql_admin "DROP DATABASE IF EXISTS \"$PG_DB\"" >/dev/null 2>&1; then
-    # leftover connections (PostgreSQL 13+)
-    psql_admin "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" >/dev/null 2>&1 \
-      || log "could not drop database $PG_DB; drop it by hand"
-  fi
-  PG_DB=""
-}
-
 cleanup_backend() {
   stop_server
   drop_pg_db
