@@ -504,38 +504,10 @@ impl Store {
             return Ok(Recorded::Stale);
         };
         let attempt = claimed.attempts + 1;
-        let row_filter = || {
-            sea_orm::Condition::all()
-                .add(webhook_outbox::Column::Id.eq(claimed.outbox_id))
-                .add(webhook_outbox::Column::DeliveredAt.is_null())
-        };
-        let outcome = if result.delivered() {
-            let changed = webhook_outbox::Entity::update_many()
-                .col_expr(webhook_outbox::Column::DeliveredAt, Expr::value(now))
-                .col_expr(webhook_outbox::Column::Attempts, Expr::value(attempt))
-                .col_expr(
-                    webhook_outbox::Column::LeaseUntil,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                )
-                .filter(row_filter())
-                .exec(&*tx)
-                .await
-                .context("Failed to mark a delivery done")?;
-            if changed.rows_affected == 0 {
-                return Ok(Recorded::Stale);
-            }
-            if hook.failing_since.is_some() {
-                webhook::Entity::update_many()
-                    .col_expr(
-                        webhook::Column::FailingSince,
-                        Expr::value(Option::<DateTime<Utc>>::None),
-                    )
-                    .filter(webhook::Column::Id.eq(hook.id))
-                    .exec(&*tx)
-                    .await
-                    .context("Failed to clear a webhook's failure")?;
-            }
-            Recorded::Delivered
+        // What the attempt stamps on the outbox row, since when the endpoint
+        // has been failing, and (on failure) what the back-off says.
+        let (stamp, failing_since, retry) = if result.delivered() {
+            ((webhook_outbox::Column::DeliveredAt, now), None, None)
         } else {
             let first_failure = hook.failing_since.unwrap_or(now);
             let retry = backoff.after_failure(
@@ -549,30 +521,42 @@ impl Store {
                 // Kept for the record; an inactive endpoint is never due.
                 Retry::GiveUp => now,
             };
-            let changed = webhook_outbox::Entity::update_many()
-                .col_expr(webhook_outbox::Column::NextAttemptAt, Expr::value(next))
-                .col_expr(webhook_outbox::Column::Attempts, Expr::value(attempt))
-                .col_expr(
-                    webhook_outbox::Column::LeaseUntil,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                )
-                .filter(row_filter())
-                .exec(&*tx)
-                .await
-                .context("Failed to schedule a retry")?;
-            if changed.rows_affected == 0 {
-                return Ok(Recorded::Stale);
-            }
+            (
+                (webhook_outbox::Column::NextAttemptAt, next),
+                Some(first_failure),
+                Some(retry),
+            )
+        };
+        let changed = webhook_outbox::Entity::update_many()
+            .col_expr(stamp.0, Expr::value(stamp.1))
+            .col_expr(webhook_outbox::Column::Attempts, Expr::value(attempt))
+            .col_expr(
+                webhook_outbox::Column::LeaseUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(webhook_outbox::Column::Id.eq(claimed.outbox_id))
+            .filter(webhook_outbox::Column::DeliveredAt.is_null())
+            .exec(&*tx)
+            .await
+            .context("Failed to record a delivery attempt on the outbox")?;
+        if changed.rows_affected == 0 {
+            return Ok(Recorded::Stale);
+        }
+        if failing_since.is_some() || hook.failing_since.is_some() {
             webhook::Entity::update_many()
-                .col_expr(webhook::Column::FailingSince, Expr::value(first_failure))
+                .col_expr(webhook::Column::FailingSince, Expr::value(failing_since))
                 .filter(webhook::Column::Id.eq(hook.id))
                 .exec(&*tx)
                 .await
-                .context("Failed to note a webhook's failure")?;
-            // Several rows in flight may each find the day over: the one
-            // whose update turns the endpoint off tells leadership.
-            let disabled_now = retry == Retry::GiveUp
-                && webhook::Entity::update_many()
+                .context("Failed to note since when a webhook fails")?;
+        }
+        let outcome = match retry {
+            None => Recorded::Delivered,
+            Some(Retry::At(next)) => Recorded::RetryAt(next),
+            Some(Retry::GiveUp) => {
+                // Several rows in flight may each find the day over: the one
+                // whose update turns the endpoint off tells leadership.
+                let disabled_now = webhook::Entity::update_many()
                     .col_expr(webhook::Column::Active, Expr::value(false))
                     .col_expr(webhook::Column::DisabledAt, Expr::value(now))
                     .filter(webhook::Column::Id.eq(hook.id))
@@ -582,10 +566,11 @@ impl Store {
                     .context("Failed to disable a webhook")?
                     .rows_affected
                     == 1;
-            if disabled_now {
-                Recorded::Disabled
-            } else {
-                Recorded::RetryAt(next)
+                if disabled_now {
+                    Recorded::Disabled
+                } else {
+                    Recorded::RetryAt(now)
+                }
             }
         };
         webhook_delivery::Entity::insert(webhook_delivery::ActiveModel {
