@@ -49,56 +49,33 @@ impl Store {
     pub async fn prune(&self, now: DateTime<Utc>) -> Result<Pruned, StoreError> {
         let history = now - WEBHOOK_HISTORY;
         let delivered_events = self
-            .prune_batches(|| {
-                webhook_outbox::Entity::delete_many().filter(
-                    webhook_outbox::Column::Id.in_subquery(
-                        Query::select()
-                            .column(webhook_outbox::Column::Id)
-                            .from(webhook_outbox::Entity)
-                            .and_where(webhook_outbox::Column::DeliveredAt.lt(history))
-                            .limit(BATCH)
-                            .to_owned(),
-                    ),
-                )
-            })
+            .prune_before(
+                webhook_outbox::Entity,
+                &[webhook_outbox::Column::Id],
+                webhook_outbox::Column::DeliveredAt,
+                history,
+            )
             .await
             .context("Failed to prune delivered webhook events")?;
         let delivery_attempts = self
-            .prune_batches(|| {
-                webhook_delivery::Entity::delete_many().filter(
-                    webhook_delivery::Column::Id.in_subquery(
-                        Query::select()
-                            .column(webhook_delivery::Column::Id)
-                            .from(webhook_delivery::Entity)
-                            .and_where(webhook_delivery::Column::At.lt(history))
-                            .limit(BATCH)
-                            .to_owned(),
-                    ),
-                )
-            })
+            .prune_before(
+                webhook_delivery::Entity,
+                &[webhook_delivery::Column::Id],
+                webhook_delivery::Column::At,
+                history,
+            )
             .await
             .context("Failed to prune webhook delivery attempts")?;
-        let keys = now - IDEMPOTENCY_KEYS;
         let idempotency_keys = self
-            .prune_batches(|| {
-                let key = Expr::tuple([
-                    Expr::col(idempotency_key::Column::MemberId),
-                    Expr::col(idempotency_key::Column::Key),
-                ]);
-                idempotency_key::Entity::delete_many().filter(
-                    key.in_subquery(
-                        Query::select()
-                            .columns([
-                                idempotency_key::Column::MemberId,
-                                idempotency_key::Column::Key,
-                            ])
-                            .from(idempotency_key::Entity)
-                            .and_where(idempotency_key::Column::CreatedAt.lt(keys))
-                            .limit(BATCH)
-                            .to_owned(),
-                    ),
-                )
-            })
+            .prune_before(
+                idempotency_key::Entity,
+                &[
+                    idempotency_key::Column::MemberId,
+                    idempotency_key::Column::Key,
+                ],
+                idempotency_key::Column::CreatedAt,
+                now - IDEMPOTENCY_KEYS,
+            )
             .await
             .context("Failed to prune idempotency keys")?;
         Ok(Pruned {
@@ -108,12 +85,26 @@ impl Store {
         })
     }
 
-    /// Runs the delete `batch` builds, one transaction each, until one
-    /// removes fewer than [`BATCH`] rows; answers how many went.
-    async fn prune_batches<E: EntityTrait>(
+    /// Deletes the rows of `E` whose `at` is before `cutoff`, [`BATCH`] at
+    /// a time (the first rows found, by primary `key`), one transaction
+    /// each, until a batch comes short; answers how many went.
+    async fn prune_before<E: EntityTrait>(
         &self,
-        batch: impl Fn() -> sea_orm::DeleteMany<E>,
+        entity: E,
+        key: &[E::Column],
+        at: E::Column,
+        cutoff: DateTime<Utc>,
     ) -> anyhow::Result<u64> {
+        let batch = || {
+            let first = Query::select()
+                .columns(key.iter().copied())
+                .from(entity)
+                .and_where(at.lt(cutoff))
+                .limit(BATCH)
+                .to_owned();
+            E::delete_many()
+                .filter(Expr::tuple(key.iter().map(|c| Expr::col(*c))).in_subquery(first))
+        };
         let mut removed = 0;
         loop {
             let tx = self.write().await?;
