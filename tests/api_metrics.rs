@@ -19,39 +19,14 @@ use common::{Member, Org, TestApp, org};
 use serde_json::{Value, json};
 use upturn_api::config::Settings;
 
-/// Like `on_both_backends!`, with settings adjusted by the function `$tweak`.
-macro_rules! on_both_backends_with {
-    ($name:ident, $tweak:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let backend = crate::common::Backend::Sqlite;
-                let app = crate::common::spawn_app_with(backend, super::$tweak).await;
-                super::$name(app).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            #[cfg_attr(
-                not(upturn_postgres),
-                ignore = "PostgreSQL suite skipped: set UPTURN_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test to run it"
-            )]
-            async fn postgres() {
-                let backend = crate::common::Backend::Postgres;
-                let app = crate::common::spawn_app_with(backend, super::$tweak).await;
-                super::$name(app).await;
-            }
-        }
-    };
-}
-
 on_both_backends!(
     who_may_read_the_metrics,
     bad_periods_and_units_are_refused,
     an_empty_period_is_null_never_nan
 );
 
-on_both_backends_with!(every_figure_of_a_seeded_fortnight, quiet_sweeper);
-on_both_backends_with!(the_silent_multiplier_is_configurable, multiplier_7);
+on_both_backends!(with quiet_sweeper; every_figure_of_a_seeded_fortnight);
+on_both_backends!(with multiplier_7; the_silent_multiplier_is_configurable);
 
 /// The sweeper stays out of the way: deadlines are flagged by hand.
 fn quiet_sweeper(settings: &mut Settings) {

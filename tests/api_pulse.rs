@@ -39,34 +39,7 @@ on_both_backends!(
     the_openapi_document_describes_the_pulse,
 );
 
-/// Runs `$name(app)` on both backends with settings changed by `$tweak`.
-macro_rules! on_both_backends_with {
-    ($name:ident, $tweak:expr) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let app =
-                    crate::common::spawn_app_with(crate::common::Backend::Sqlite, $tweak).await;
-                super::$name(app).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            #[cfg_attr(
-                not(upturn_postgres),
-                ignore = "PostgreSQL suite skipped: set UPTURN_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test to run it"
-            )]
-            async fn postgres() {
-                let app =
-                    crate::common::spawn_app_with(crate::common::Backend::Postgres, $tweak).await;
-                super::$name(app).await;
-            }
-        }
-    };
-}
-
-on_both_backends_with!(a_minimum_group_of_three_is_honoured, |settings| {
-    settings.pulse_min_group = 3
-});
+on_both_backends!(with |settings| settings.pulse_min_group = 3; a_minimum_group_of_three_is_honoured);
 
 /// Start-up itself must fail: no server is spawned.
 mod a_minimum_group_below_three_is_refused {

@@ -10,7 +10,7 @@ mod receiver;
 
 use std::time::{Duration, Instant};
 
-use common::{Backend, Member, TestApp, filing, org, spawn_app_with};
+use common::{Member, TestApp, filing, org};
 use receiver::Receiver;
 use serde_json::{Value, json};
 
@@ -55,14 +55,11 @@ const OWED: &str = "SELECT COUNT(*) AS n FROM webhook_outbox WHERE delivered_at 
 const DELIVERED: &str = "SELECT COUNT(*) AS n FROM webhook_outbox WHERE delivered_at IS NOT NULL";
 const ATTEMPTS: &str = "SELECT COUNT(*) AS n FROM webhook_deliveries";
 
-async fn prunes_only_what_is_past_its_retention(backend: Backend) {
+on_both_backends!(with receiver::allow_loopback; prunes_only_what_is_past_its_retention);
+
+async fn prunes_only_what_is_past_its_retention(app: TestApp) {
     // Arrange: one endpoint that answers, one that is down (a closed port),
     // and a filing with an Idempotency-Key.
-    let app = spawn_app_with(backend, |s| {
-        s.webhook_allow_http_loopback = true;
-        s.webhook_retry_base_seconds = 1;
-    })
-    .await;
     let org = org(&app).await;
     let receiver = Receiver::start(0, Duration::ZERO).await;
     let (up, secret) = register(&app, &org.leader, &receiver.url()).await;
@@ -157,22 +154,4 @@ async fn prunes_only_what_is_past_its_retention(backend: Backend) {
         || async move { app.count(ATTEMPTS).await > 0 },
     )
     .await;
-}
-
-mod prunes_only_what_is_past_its_retention {
-    use super::*;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        prunes_only_what_is_past_its_retention(Backend::Sqlite).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[cfg_attr(
-        not(upturn_postgres),
-        ignore = "PostgreSQL suite skipped: set UPTURN_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test to run it"
-    )]
-    async fn postgres() {
-        prunes_only_what_is_past_its_retention(Backend::Postgres).await;
-    }
 }

@@ -12,9 +12,10 @@ mod receiver;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use common::{Backend, Member, Org, Resp, TestApp, filing, org, spawn_app_with};
+use common::{Backend, Member, Org, Resp, TestApp, filing, org};
 use receiver::{Accepted, Receiver};
 use serde_json::{Value, json};
+use upturn_api::config::Settings;
 
 const ALL_EVENTS: [&str; 14] = [
     "filed",
@@ -32,14 +33,6 @@ const ALL_EVENTS: [&str; 14] = [
     "initiative_progress",
     "initiative_dropped",
 ];
-
-async fn spawn_loopback(backend: Backend) -> TestApp {
-    spawn_app_with(backend, |s| {
-        s.webhook_allow_http_loopback = true;
-        s.webhook_retry_base_seconds = 1;
-    })
-    .await
-}
 
 /// What the scenarios call: an in-process app or an `upturn serve` process.
 trait Api {
@@ -594,71 +587,22 @@ async fn a_ten_minute_outage_loses_nothing(app: TestApp) {
     assert!(healed.body["failing_since"].is_null());
 }
 
-mod outage {
-    use super::*;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        a_ten_minute_outage_loses_nothing(spawn_loopback(Backend::Sqlite).await).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[cfg_attr(not(upturn_postgres), ignore = "set UPTURN_TEST_POSTGRES_URL")]
-    async fn postgres() {
-        a_ten_minute_outage_loses_nothing(spawn_loopback(Backend::Postgres).await).await;
-    }
-}
-
-mod delivery {
-    use super::*;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        delivers_everything_once_in_order_through_outages_and_errors(
-            spawn_loopback(Backend::Sqlite).await,
-        )
-        .await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[cfg_attr(not(upturn_postgres), ignore = "set UPTURN_TEST_POSTGRES_URL")]
-    async fn postgres() {
-        delivers_everything_once_in_order_through_outages_and_errors(
-            spawn_loopback(Backend::Postgres).await,
-        )
-        .await;
-    }
-}
-
-mod give_up {
-    use super::*;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        an_endpoint_failing_for_a_day_is_disabled_and_leadership_told(
-            spawn_loopback(Backend::Sqlite).await,
-        )
-        .await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[cfg_attr(not(upturn_postgres), ignore = "set UPTURN_TEST_POSTGRES_URL")]
-    async fn postgres() {
-        an_endpoint_failing_for_a_day_is_disabled_and_leadership_told(
-            spawn_loopback(Backend::Postgres).await,
-        )
-        .await;
-    }
-}
+on_both_backends!(
+    with receiver::allow_loopback;
+    a_ten_minute_outage_loses_nothing,
+    delivers_everything_once_in_order_through_outages_and_errors,
+    an_endpoint_failing_for_a_day_is_disabled_and_leadership_told,
+    an_untrusted_certificate_is_a_failed_attempt,
+);
 
 on_both_backends!(registration_follows_the_url_policy_and_is_for_leaders_only);
 
 #[tokio::test]
 async fn a_retry_base_out_of_range_refuses_to_start() {
     for base in [0, 3601] {
-        let settings = upturn_api::config::Settings {
+        let settings = Settings {
             webhook_retry_base_seconds: base,
-            ..upturn_api::config::Settings::default()
+            ..Settings::default()
         };
         assert!(settings.webhook_delivery().is_err());
     }
@@ -690,9 +634,9 @@ fn a_webhook_ca_file_that_cannot_be_used_refuses_to_start() {
 
     for (path, why) in cases {
         // Act
-        let settings = upturn_api::config::Settings {
+        let settings = Settings {
             webhook_ca_file: Some(path.clone()),
-            ..upturn_api::config::Settings::default()
+            ..Settings::default()
         };
         let refused = settings.webhook_delivery().unwrap_err();
 
@@ -705,9 +649,9 @@ fn a_webhook_ca_file_that_cannot_be_used_refuses_to_start() {
         assert!(message.starts_with(&expected), "{message}");
     }
     // The fixture CA itself is accepted.
-    let settings = upturn_api::config::Settings {
+    let settings = Settings {
         webhook_ca_file: Some(receiver::test_ca_file()),
-        ..upturn_api::config::Settings::default()
+        ..Settings::default()
     };
     assert_eq!(settings.webhook_delivery().unwrap().extra_roots.len(), 1);
     let _ = std::fs::remove_dir_all(dir);
@@ -717,13 +661,10 @@ fn a_webhook_ca_file_that_cannot_be_used_refuses_to_start() {
 // HTTPS: the delivery client's real path (rustls, the roots it trusts),
 // against a receiver whose certificate a test CA signed.
 
-async fn spawn_trusting_test_ca(backend: Backend) -> TestApp {
-    spawn_app_with(backend, |s| {
-        s.webhook_allow_http_loopback = true;
-        s.webhook_retry_base_seconds = 1;
-        s.webhook_ca_file = Some(receiver::test_ca_file());
-    })
-    .await
+/// `allow_loopback`, and the test CA trusted for delivery.
+fn trusting_test_ca(s: &mut Settings) {
+    receiver::allow_loopback(s);
+    s.webhook_ca_file = Some(receiver::test_ca_file());
 }
 
 async fn delivers_over_https_when_the_receivers_ca_is_trusted(app: TestApp) {
@@ -790,41 +731,7 @@ async fn an_untrusted_certificate_is_a_failed_attempt(app: TestApp) {
     assert!(record.failed_handshakes >= 1);
 }
 
-mod https {
-    use super::*;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        delivers_over_https_when_the_receivers_ca_is_trusted(
-            spawn_trusting_test_ca(Backend::Sqlite).await,
-        )
-        .await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[cfg_attr(not(upturn_postgres), ignore = "set UPTURN_TEST_POSTGRES_URL")]
-    async fn postgres() {
-        delivers_over_https_when_the_receivers_ca_is_trusted(
-            spawn_trusting_test_ca(Backend::Postgres).await,
-        )
-        .await;
-    }
-}
-
-mod https_untrusted {
-    use super::*;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        an_untrusted_certificate_is_a_failed_attempt(spawn_loopback(Backend::Sqlite).await).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[cfg_attr(not(upturn_postgres), ignore = "set UPTURN_TEST_POSTGRES_URL")]
-    async fn postgres() {
-        an_untrusted_certificate_is_a_failed_attempt(spawn_loopback(Backend::Postgres).await).await;
-    }
-}
+on_both_backends!(with trusting_test_ca; delivers_over_https_when_the_receivers_ca_is_trusted);
 
 // ---------------------------------------------------------------------------
 // Real `upturn serve` processes: killed with SIGKILL, or two on one database.

@@ -24,13 +24,24 @@ pub enum Backend {
 
 /// Runs one async test body against SQLite, and against PostgreSQL when
 /// the suite was built with `UPTURN_TEST_POSTGRES_URL`.
+///
+/// `on_both_backends!(with tweak; a, b)` starts each server with settings
+/// adjusted by `tweak` (a function or closure on `&mut Settings`, resolved
+/// in the calling file).
 #[macro_export]
 macro_rules! on_both_backends {
-    ($($name:ident),+ $(,)?) => {$(
+    ($($name:ident),+ $(,)?) => {
+        $crate::on_both_backends!(with |_| {}; $($name),+);
+    };
+    (with $tweak:expr; $($name:ident),+ $(,)?) => {$(
         mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                super::$name($crate::common::spawn_app($crate::common::Backend::Sqlite).await).await;
+                let backend = $crate::common::Backend::Sqlite;
+                super::$name($crate::common::spawn_app_with(backend, $tweak).await).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -39,7 +50,8 @@ macro_rules! on_both_backends {
                 ignore = "PostgreSQL suite skipped: set UPTURN_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test to run it"
             )]
             async fn postgres() {
-                super::$name($crate::common::spawn_app($crate::common::Backend::Postgres).await).await;
+                let backend = $crate::common::Backend::Postgres;
+                super::$name($crate::common::spawn_app_with(backend, $tweak).await).await;
             }
         }
     )+};

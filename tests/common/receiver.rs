@@ -19,6 +19,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
+use upturn_api::config::Settings;
 use upturn_domain::webhook::{WebhookSecret, verify};
 
 /// One delivery the receiver answered 2xx to.
@@ -70,6 +71,13 @@ pub fn fixture(name: &str) -> PathBuf {
 /// The test CA's certificate (PEM), which signed the HTTPS receiver's.
 pub fn test_ca_file() -> PathBuf {
     fixture("ca.pem")
+}
+
+/// Settings for delivering to a receiver on 127.0.0.1: plain HTTP to
+/// loopback allowed, retries a second apart at first.
+pub fn allow_loopback(s: &mut Settings) {
+    s.webhook_allow_http_loopback = true;
+    s.webhook_retry_base_seconds = 1;
 }
 
 fn acceptor() -> TlsAcceptor {
