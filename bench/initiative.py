@@ -14,26 +14,9 @@ Standard library only.
 """
 import argparse
 import concurrent.futures
-import json
-import statistics
 import time
-import urllib.request
-import uuid
 
-
-def call(url, method, path, token=None, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url + path, data=data, method=method)
-    req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    with urllib.request.urlopen(req, timeout=120) as resp:
-        raw = resp.read()
-        return json.loads(raw) if raw else None
-
-
-def login(url, email, password):
-    return call(url, "POST", "/api/v1/auth/login", body={"email": email, "password": password})["access_token"]
+from upturn_client import Organisation, call, healthz_median
 
 
 def main():
@@ -44,33 +27,13 @@ def main():
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    url, password = args.url.rstrip("/"), "bench-password-" + uuid.uuid4().hex[:8]
-    admin = login(url, args.admin_email, args.admin_password)
-    run = uuid.uuid4().hex[:6]
-
-    def unit(name, kind):
-        return call(url, "POST", "/api/v1/units", admin, {"name": f"{name} {run}", "kind": kind})["id"]
-
-    def member(email, role, unit_id):
-        call(url, "POST", "/api/v1/members", admin,
-             {"name": email, "email": email, "role": role, "unit_id": unit_id, "password": password})
-        return login(url, email, password)
-
-    service = unit("Purchasing", "service")
-    # The organisation has one leadership unit: reuse it when an earlier run made it.
-    units = call(url, "GET", "/api/v1/units?limit=200", admin)["items"]
-    leadership = next((u["id"] for u in units if u["kind"] == "leadership"), None) \
-        or unit("Leadership", "leadership")
-    leader = member(f"leader.{run}@bench.upturn", "leader", leadership)
-    healthz = []
-    for _ in range(200):
-        t0 = time.perf_counter()
-        call(url, "GET", "/healthz")
-        healthz.append((time.perf_counter() - t0) * 1000)
-    print(f"GET /healthz: median {statistics.median(healthz):.2f} ms over 200 calls")
+    org = Organisation(args.url, args.admin_email, args.admin_password)
+    url, run = org.url, org.run
+    service = org.unit("Purchasing", "service")
+    leader = org.leader()
+    print(f"GET /healthz: median {healthz_median(url):.2f} ms over 200 calls")
     for r in range(args.rounds):
-        team = unit(f"Store {r}", "team")
-        front = member(f"front.{run}.{r}@bench.upturn", "frontline", team)
+        front = org.member(f"front.{r}", "frontline", org.unit(f"Store {r}", "team"))
         body = lambda n: {
             "kind": "unmet_need", "category": "availability", "urgency": "high",
             "channel": "in_person", "title": f"Size 44, customer {n}",

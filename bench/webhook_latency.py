@@ -19,23 +19,8 @@ import json
 import statistics
 import threading
 import time
-import urllib.request
-import uuid
 
-
-def call(url, method, path, token=None, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url + path, data=data, method=method)
-    req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    with urllib.request.urlopen(req, timeout=60) as resp:
-        raw = resp.read()
-        return json.loads(raw) if raw else None
-
-
-def login(url, email, password):
-    return call(url, "POST", "/api/v1/auth/login", body={"email": email, "password": password})["access_token"]
+from upturn_client import Organisation, call, healthz_median
 
 
 def receiver():
@@ -66,36 +51,18 @@ def main():
     parser.add_argument("--admin-password", required=True)
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
-    url, password = args.url.rstrip("/"), "bench-password-" + uuid.uuid4().hex[:8]
-    admin = login(url, args.admin_email, args.admin_password)
-    run = uuid.uuid4().hex[:6]
-
-    def unit(name, kind):
-        return call(url, "POST", "/api/v1/units", admin, {"name": f"{name} {run}", "kind": kind})["id"]
-
-    def member(email, role, unit_id):
-        call(url, "POST", "/api/v1/members", admin,
-             {"name": email, "email": email, "role": role, "unit_id": unit_id, "password": password})
-        return login(url, email, password)
-
-    # The organisation has one leadership unit: reuse it when an earlier run made it.
-    units = call(url, "GET", "/api/v1/units?limit=200", admin)["items"]
-    leadership = next((u["id"] for u in units if u["kind"] == "leadership"), None) \
-        or unit("Leadership", "leadership")
-    leader = member(f"leader.{run}@bench.upturn", "leader", leadership)
-    front = member(f"front.{run}@bench.upturn", "frontline", unit("Store", "team"))
+    org = Organisation(args.url, args.admin_email, args.admin_password)
+    url = org.url
+    leader = org.leader()
+    front = org.member("front", "frontline", org.unit("Store", "team"))
     server, arrived, lock = receiver()
     hook = call(url, "POST", "/api/v1/webhooks", leader,
                 {"url": f"http://127.0.0.1:{server.server_port}/hook", "events": ["filed"]})["id"]
-    healthz = []
-    for _ in range(200):
-        t0 = time.perf_counter()
-        call(url, "GET", "/healthz")
-        healthz.append((time.perf_counter() - t0) * 1000)
+    healthz = healthz_median(url)
     latencies = []
     try:
         for n in range(args.requests):
-            filed = call(url, "POST", "/api/v1/requests", front, {
+            filed = call(url, "POST", "/api/v1/requests", front, timeout=60, body={
                 "kind": "need", "category": "availability", "channel": "in_person",
                 "title": f"Size 44, customer {n}", "customer_expectation": "Size 44 in store"})
             answered = time.perf_counter()
@@ -114,7 +81,7 @@ def main():
         server.shutdown()
     latencies.sort()
     p90 = latencies[int(len(latencies) * 0.9) - 1]
-    print(f"GET /healthz: median {statistics.median(healthz):.2f} ms over 200 calls")
+    print(f"GET /healthz: median {healthz:.2f} ms over 200 calls")
     print(f"filing answered -> `filed` delivered, {len(latencies)} requests: "
           f"median {statistics.median(latencies):.1f} ms, p90 {p90:.1f} ms, max {latencies[-1]:.1f} ms")
 
