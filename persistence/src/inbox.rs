@@ -24,7 +24,7 @@ use uuid::Uuid;
 
 use crate::entities::{inbox_item, member, unit, watcher};
 use crate::error::StoreError;
-use crate::requests::Page;
+use crate::requests::{Along, Page, keyset_page};
 use crate::store::{Backend, Store};
 
 /// The PostgreSQL channel that carries "these members have new items".
@@ -360,14 +360,9 @@ impl Store {
         before: Option<i64>,
         limit: u64,
     ) -> Result<Page<InboxItem>, StoreError> {
-        let mut query = inbox_item::Entity::find()
-            .filter(inbox_item::Column::MemberId.eq(member_id))
-            .order_by_desc(inbox_item::Column::Seq)
-            .limit(limit + 1);
-        if let Some(before) = before {
-            query = query.filter(inbox_item::Column::Seq.lt(before));
-        }
-        let items: Vec<InboxItem> = query
+        let query = inbox_item::Entity::find().filter(inbox_item::Column::MemberId.eq(member_id));
+        let key = inbox_item::Column::Seq;
+        let items: Vec<InboxItem> = keyset_page(query, key, Along::Down, before, limit)
             .all(&self.db)
             .await
             .context("Failed to read an inbox")?

@@ -3,10 +3,7 @@
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use upturn_domain::model::{Role, UnitKind};
 use upturn_domain::org::{Member, Unit, role_fits_unit};
 use uuid::Uuid;
@@ -14,7 +11,7 @@ use uuid::Uuid;
 use crate::entities::{member, unit};
 use crate::error::{StoreError, is_unique_violation};
 use crate::idempotency::{Idem, remember};
-use crate::requests::Page;
+use crate::requests::{Along, Page, keyset_page};
 use crate::store::Store;
 
 /// A unit to create.
@@ -163,12 +160,13 @@ impl Store {
         after: Option<Uuid>,
         limit: u64,
     ) -> Result<Page<Unit>, StoreError> {
-        let mut query = unit::Entity::find()
-            .order_by_asc(unit::Column::Id)
-            .limit(limit + 1);
-        if let Some(after) = after {
-            query = query.filter(unit::Column::Id.gt(after));
-        }
+        let query = keyset_page(
+            unit::Entity::find(),
+            unit::Column::Id,
+            Along::Up,
+            after,
+            limit,
+        );
         let rows = query.all(&self.db).await.context("Failed to list units")?;
         let items = rows
             .into_iter()
@@ -351,12 +349,13 @@ impl Store {
         after: Option<Uuid>,
         limit: u64,
     ) -> Result<Page<Member>, StoreError> {
-        let mut query = member::Entity::find()
-            .order_by_asc(member::Column::Id)
-            .limit(limit + 1);
-        if let Some(after) = after {
-            query = query.filter(member::Column::Id.gt(after));
-        }
+        let query = keyset_page(
+            member::Entity::find(),
+            member::Column::Id,
+            Along::Up,
+            after,
+            limit,
+        );
         let rows = query
             .all(&self.db)
             .await

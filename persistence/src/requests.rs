@@ -5,7 +5,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder, QuerySelect, Select,
 };
 use upturn_domain::lifecycle::{Event, Filing, NewEvent, NewRequest, Request};
 use upturn_domain::model::{Kind, Level, Status, Urgency};
@@ -48,6 +48,37 @@ impl<T> Page<T> {
         let next_cursor = if more { items.last().map(key) } else { None };
         Page { items, next_cursor }
     }
+}
+
+/// Which way a keyset-paginated list runs along its key.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Along {
+    /// Ascending; a page starts after the cursor.
+    Up,
+    /// Descending; a page starts before the cursor.
+    Down,
+}
+
+/// `query` ordered along `key`, from just past `cursor`, cut at `limit`
+/// rows and one more (which only says there is more: see
+/// [`Page::from_overfetch`]).
+pub(crate) fn keyset_page<E: EntityTrait>(
+    query: Select<E>,
+    key: E::Column,
+    along: Along,
+    cursor: Option<impl Into<sea_orm::Value>>,
+    limit: u64,
+) -> Select<E> {
+    let query = match along {
+        Along::Up => query.order_by_asc(key),
+        Along::Down => query.order_by_desc(key),
+    };
+    let query = match (cursor, along) {
+        (None, _) => query,
+        (Some(cursor), Along::Up) => query.filter(key.gt(cursor)),
+        (Some(cursor), Along::Down) => query.filter(key.lt(cursor)),
+    };
+    query.limit(limit + 1)
 }
 
 /// The filters of `GET /requests`; empty lists and `None` mean "any".
@@ -790,14 +821,8 @@ impl Store {
         limit: u64,
     ) -> Result<Page<Event>, StoreError> {
         self.request_for(actor, id).await?;
-        let mut query = event::Entity::find()
-            .filter(event::Column::RequestId.eq(id))
-            .order_by_asc(event::Column::Id)
-            .limit(limit + 1);
-        if let Some(after) = after {
-            query = query.filter(event::Column::Id.gt(after));
-        }
-        let rows = query
+        let query = event::Entity::find().filter(event::Column::RequestId.eq(id));
+        let rows = keyset_page(query, event::Column::Id, Along::Up, after, limit)
             .all(&self.db)
             .await
             .context("Failed to load a timeline")?;

@@ -39,7 +39,7 @@ use uuid::Uuid;
 use crate::entities::{inbox_item, member, webhook, webhook_delivery, webhook_outbox};
 use crate::error::StoreError;
 use crate::inbox::Notice;
-use crate::requests::Page;
+use crate::requests::{Along, Page, keyset_page};
 use crate::store::{Backend, Store};
 
 /// The inbox item type that tells leaders an endpoint was disabled.
@@ -322,13 +322,8 @@ impl Store {
         after: Option<Uuid>,
         limit: u64,
     ) -> Result<Page<Webhook>, StoreError> {
-        let mut query = webhook::Entity::find()
-            .order_by_asc(webhook::Column::Id)
-            .limit(limit + 1);
-        if let Some(after) = after {
-            query = query.filter(webhook::Column::Id.gt(after));
-        }
-        let items: Vec<Webhook> = query
+        let query = webhook::Entity::find();
+        let items: Vec<Webhook> = keyset_page(query, webhook::Column::Id, Along::Up, after, limit)
             .all(&self.db)
             .await
             .context("Failed to list webhooks")?
@@ -381,14 +376,10 @@ impl Store {
         limit: u64,
     ) -> Result<Page<DeliveryAttempt>, StoreError> {
         self.webhook(webhook_id).await?;
-        let mut query = webhook_delivery::Entity::find()
-            .filter(webhook_delivery::Column::WebhookId.eq(webhook_id))
-            .order_by_desc(webhook_delivery::Column::Id)
-            .limit(limit + 1);
-        if let Some(before) = before {
-            query = query.filter(webhook_delivery::Column::Id.lt(before));
-        }
-        let items: Vec<DeliveryAttempt> = query
+        let query = webhook_delivery::Entity::find()
+            .filter(webhook_delivery::Column::WebhookId.eq(webhook_id));
+        let key = webhook_delivery::Column::Id;
+        let items: Vec<DeliveryAttempt> = keyset_page(query, key, Along::Down, before, limit)
             .all(&self.db)
             .await
             .context("Failed to list webhook deliveries")?
