@@ -24,6 +24,10 @@ on_both_backends!(
     search_ignores_case_beyond_ascii,
     racing_commands_apply_once_each,
 );
+on_both_backends!(
+    with |s| s.webhook_allow_http_loopback = true;
+    units_members_and_webhooks_page_through_by_cursor
+);
 
 // ---------------------------------------------------------------- helpers
 
@@ -1118,4 +1122,47 @@ async fn racing_commands_apply_once_each(app: TestApp) {
         types(&events).iter().filter(|t| **t == "comment").count(),
         20
     );
+}
+
+/// The admin's lists and leadership's webhooks, two at a time: every item
+/// once, in the order of the one-page answer, no empty last page.
+async fn units_members_and_webhooks_page_through_by_cursor(app: TestApp) {
+    // Arrange: the test organisation's six units and eight members, and
+    // five webhooks.
+    let org = org(&app).await;
+    for n in 0..5 {
+        app.post(
+            "/api/v1/webhooks",
+            &org.leader.token,
+            json!({"url": format!("http://127.0.0.1:9/hook-{n}"), "events": ["filed"]}),
+        )
+        .await
+        .expect(201);
+    }
+
+    for (path, token) in [
+        ("/api/v1/units", &org.admin),
+        ("/api/v1/members", &org.admin),
+        ("/api/v1/webhooks", &org.leader.token),
+    ] {
+        // Act
+        let whole = app.pages(path, token, 200).await;
+        let pages = app.pages(path, token, 2).await;
+
+        // Assert
+        assert_eq!(whole.len(), 1, "{path}: one page of 200");
+        let ids = |items: &[Value]| -> Vec<String> {
+            items
+                .iter()
+                .map(|i| i["id"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let all = ids(&whole[0]);
+        assert!(all.len() >= 5, "{path}: {all:?}");
+        let paged: Vec<String> = pages.iter().flat_map(|p| ids(p)).collect();
+        assert_eq!(paged, all, "{path}: same items, same order");
+        let (last, full) = pages.split_last().unwrap();
+        assert!(full.iter().all(|p| p.len() == 2), "{path}: full pages");
+        assert!((1..=2).contains(&last.len()), "{path}: no empty last page");
+    }
 }

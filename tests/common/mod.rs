@@ -353,6 +353,27 @@ impl TestApp {
         answer.body["access_token"].as_str().unwrap().to_owned()
     }
 
+    /// Every page of a keyset-paginated list, `limit` items a page,
+    /// following `next_cursor` until there is none.
+    pub async fn pages(&self, path: &str, token: &str, limit: u32) -> Vec<Vec<Value>> {
+        let join = if path.contains('?') { '&' } else { '?' };
+        let mut pages = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            assert!(pages.len() < 1000, "paging {path} never ends");
+            let page_path = match &cursor {
+                None => format!("{path}{join}limit={limit}"),
+                Some(c) => format!("{path}{join}limit={limit}&cursor={c}"),
+            };
+            let page = self.get(&page_path, token).await.expect(200);
+            pages.push(page.body["items"].as_array().unwrap().clone());
+            match page.body["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return pages,
+            }
+        }
+    }
+
     /// A raw SQL count (a column named `n`), to check effects on the
     /// database without a thousand HTTP calls.
     pub async fn count(&self, sql: &str) -> i64 {
