@@ -9,17 +9,19 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "common/process.rs"]
+#[allow(dead_code, reason = "this file needs only part of the process harness")]
+mod process;
 
 use std::collections::HashSet;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{Backend, PASSWORD, TestApp, filing, read};
 use futures_util::StreamExt;
+use process::{Log, Serve};
 use serde_json::{Value, json};
 
 const ADMIN_EMAIL: &str = "admin@durability.upturn";
@@ -52,103 +54,16 @@ mod killed_server_loses_no_acknowledged_request {
     }
 }
 
-/// A free loopback port: bind port 0, note the port, let it go.
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
-/// `upturn serve` as a child process; killed (SIGKILL) and reaped when
-/// dropped, so a failing test leaves no server behind.
-struct Server {
-    child: Child,
-    base: String,
-    log: PathBuf,
-}
-
-impl Server {
-    /// Starts `upturn serve` on `database_url` and waits until it is ready.
-    async fn start(database_url: &str, log: &Path) -> Server {
-        let port = free_port();
-        let log_file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-            .unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_upturn"));
-        command.arg("serve");
-        // Only what this test sets: no stray UPTURN_* (or config file) from
-        // the environment the suite runs in.
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("UPTURN_") {
-                command.env_remove(name);
-            }
-        }
-        let child = command
-            .env("UPTURN_DATABASE_URL", database_url)
-            .env("UPTURN_BIND", format!("127.0.0.1:{port}"))
-            .env("UPTURN_JWT_SECRET", JWT_SECRET)
-            .env("UPTURN_BOOTSTRAP_ADMIN_EMAIL", ADMIN_EMAIL)
-            .env("UPTURN_BOOTSTRAP_ADMIN_PASSWORD", PASSWORD)
-            .env("UPTURN_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(log_file.try_clone().unwrap())
-            .stderr(log_file)
-            .spawn()
-            .expect("upturn starts");
-        let mut server = Server {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            log: log.to_owned(),
-        };
-        server.wait_until_ready().await;
-        server
-    }
-
-    async fn wait_until_ready(&mut self) {
-        let client = common::client_builder()
-            .timeout(Duration::from_secs(2))
-            .build()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!(
-                    "upturn serve exited ({status}) before it was ready:\n{}",
-                    self.log_text()
-                );
-            }
-            if let Ok(answer) = client.get(format!("{}/readyz", self.base)).send().await
-                && answer.status().as_u16() == 200
-            {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "upturn serve was not ready within 30 s:\n{}",
-                self.log_text()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// SIGKILL (what `Child::kill` sends on Unix): no shutdown, no final
-    /// checkpoint, no pool close.
-    fn kill(&mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `upturn serve` on `database_url`, its output appended to `log` (kept
+/// across the restart), once it is ready.
+async fn start(database_url: &str, log: &Path) -> Serve {
+    let env = [
+        ("UPTURN_JWT_SECRET", JWT_SECRET),
+        ("UPTURN_BOOTSTRAP_ADMIN_EMAIL", ADMIN_EMAIL),
+        ("UPTURN_BOOTSTRAP_ADMIN_PASSWORD", PASSWORD),
+        ("UPTURN_LOG", "warn"),
+    ];
+    Serve::start("upturn serve", database_url, &env, Log::Kept(log)).await
 }
 
 /// What one filer saw until the server went away.
@@ -246,17 +161,14 @@ async fn count_visible(client: &reqwest::Client, base: &str, token: &str) -> usi
 async fn killed_server_loses_no_acknowledged_request(backend: Backend) {
     // Declared first, dropped last: the database outlives the servers.
     let (database_url, _scratch) = common::fresh_database(backend).await;
-    let log = std::env::temp_dir().join(format!(
-        "upturn-durability-{}.log",
-        uuid::Uuid::new_v4().simple()
-    ));
+    let log = process::log_path("upturn-durability");
     let client = common::client_builder()
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();
 
     // Arrange: a server, a team and a front-line member in it.
-    let mut server = Server::start(&database_url, &log).await;
+    let mut server = start(&database_url, &log).await;
     let base = server.base.clone();
     let login = |email: &'static str| {
         let client = client.clone();
@@ -367,7 +279,7 @@ async fn killed_server_loses_no_acknowledged_request(backend: Backend) {
 
     // Assert: restarted on the same database, every acknowledged request is
     // there, readable by its filer, with its `filed` event.
-    let server = Server::start(&database_url, &log).await;
+    let server = start(&database_url, &log).await;
     let base = server.base.clone();
     let lost: Vec<String> = futures_util::stream::iter(created.iter())
         .map(|(id, title)| {

@@ -15,17 +15,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "common/process.rs"]
+#[allow(dead_code, reason = "this file needs only part of the process harness")]
+mod process;
 
 use std::collections::{HashMap, HashSet};
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
 use common::sse::{Sse, assert_consecutive};
 use common::{Backend, Member, PASSWORD, Resp, Scratch, filing, read};
 use futures_util::StreamExt;
+use process::{Log, Serve};
 use serde_json::{Value, json};
 
 const ADMIN_EMAIL: &str = "admin@replicas.upturn";
@@ -34,22 +35,12 @@ const JWT_SECRET: &str = "replicas-test-secret-0123456789abcdef";
 // ---------------------------------------------------------------------------
 // Processes
 
-/// A free loopback port: bind port 0, note the port, let it go.
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
-/// `upturn serve` as a child process; killed (SIGKILL) and reaped when
-/// dropped, so a failing test leaves no server behind. Its output goes to a
-/// log file, printed if the test fails and removed otherwise.
+/// `upturn serve` as a child process (a `process::Serve`, which it derefs
+/// to), named for messages. Its output goes to a log file, printed if the
+/// test fails and removed otherwise.
 struct Server {
     name: &'static str,
-    child: Child,
-    base: String,
-    log: PathBuf,
-    /// For plain calls (a stuck call fails the test instead of hanging it).
-    client: reqwest::Client,
+    process: Serve,
     /// For streams: no overall timeout.
     streams: reqwest::Client,
 }
@@ -62,98 +53,22 @@ impl Server {
 
     /// Like `start`, with the given `UPTURN_LOG` filter, in JSON.
     async fn start_logging(name: &'static str, database_url: &str, filter: &str) -> Server {
-        let port = free_port();
-        let log = std::env::temp_dir().join(format!(
-            "upturn-replicas-{}-{name}.log",
-            uuid::Uuid::new_v4().simple()
-        ));
-        let log_file = std::fs::File::create(&log).unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_upturn"));
-        command.arg("serve");
-        // Only what this test sets: no stray UPTURN_* (or config file) from
-        // the environment the suite runs in.
-        for (variable, _) in std::env::vars_os() {
-            if variable.to_string_lossy().starts_with("UPTURN_") {
-                command.env_remove(variable);
-            }
-        }
-        let child = command
-            .env("UPTURN_DATABASE_URL", database_url)
-            .env("UPTURN_BIND", format!("127.0.0.1:{port}"))
-            .env("UPTURN_JWT_SECRET", JWT_SECRET)
-            .env("UPTURN_BOOTSTRAP_ADMIN_EMAIL", ADMIN_EMAIL)
-            .env("UPTURN_BOOTSTRAP_ADMIN_PASSWORD", PASSWORD)
-            .env("UPTURN_SLA_SWEEP_SECONDS", "1")
-            .env("UPTURN_LOG", filter)
-            .env("UPTURN_LOG_FORMAT", "json")
-            .stdin(Stdio::null())
-            .stdout(log_file.try_clone().unwrap())
-            .stderr(log_file)
-            .spawn()
-            .expect("upturn starts");
-        let mut server = Server {
+        let env = [
+            ("UPTURN_JWT_SECRET", JWT_SECRET),
+            ("UPTURN_BOOTSTRAP_ADMIN_EMAIL", ADMIN_EMAIL),
+            ("UPTURN_BOOTSTRAP_ADMIN_PASSWORD", PASSWORD),
+            ("UPTURN_SLA_SWEEP_SECONDS", "1"),
+            ("UPTURN_LOG", filter),
+            ("UPTURN_LOG_FORMAT", "json"),
+        ];
+        let log = Log::Own(process::log_path(&format!("upturn-replicas-{name}")));
+        let process =
+            Serve::start(&format!("upturn serve ({name})"), database_url, &env, log).await;
+        Server {
             name,
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            log,
-            client: common::client_builder()
-                .timeout(Duration::from_secs(15))
-                .build()
-                .unwrap(),
+            process,
             streams: common::client(),
-        };
-        server.wait_until_ready().await;
-        server
-    }
-
-    async fn wait_until_ready(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!(
-                    "upturn serve ({}) exited ({status}) before it was ready:\n{}",
-                    self.name,
-                    self.log_text()
-                );
-            }
-            if let Ok(answer) = self
-                .client
-                .get(self.url("/readyz"))
-                .timeout(Duration::from_secs(2))
-                .send()
-                .await
-                && answer.status().as_u16() == 200
-            {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "upturn serve ({}) was not ready within 30 s:\n{}",
-                self.name,
-                self.log_text()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Panics unless the process is still running.
-    #[track_caller]
-    fn assert_running(&mut self) {
-        if let Some(status) = self.child.try_wait().unwrap() {
-            panic!(
-                "upturn serve ({}) exited ({status}):\n{}",
-                self.name,
-                self.log_text()
-            );
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
     }
 
     async fn get(&self, path: &str, token: &str) -> Resp {
@@ -258,18 +173,17 @@ impl Server {
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            eprintln!(
-                "--- log of upturn serve ({}) ---\n{}",
-                self.name,
-                self.log_text()
-            );
-        }
-        let _ = std::fs::remove_file(&self.log);
+impl std::ops::Deref for Server {
+    type Target = Serve;
+
+    fn deref(&self) -> &Serve {
+        &self.process
+    }
+}
+
+impl std::ops::DerefMut for Server {
+    fn deref_mut(&mut self) -> &mut Serve {
+        &mut self.process
     }
 }
 

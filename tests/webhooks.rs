@@ -6,6 +6,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "common/process.rs"]
+#[allow(dead_code, reason = "this file needs only part of the process harness")]
+mod process;
 #[path = "common/receiver.rs"]
 mod receiver;
 
@@ -13,6 +16,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use common::{Backend, Member, Org, Resp, TestApp, filing, org};
+use process::{Log, Serve};
 use receiver::{Accepted, Receiver};
 use serde_json::{Value, json};
 use upturn_api::config::Settings;
@@ -738,96 +742,31 @@ on_both_backends!(with trusting_test_ca; delivers_over_https_when_the_receivers_
 
 const JWT_SECRET: &str = "webhooks-test-secret-0123456789abcdef";
 
-/// `upturn serve` as a child process, SIGKILLed and reaped when dropped.
-struct Process {
-    child: std::process::Child,
-    base: String,
-    log: std::path::PathBuf,
-    client: reqwest::Client,
+/// `upturn serve` on `database_url`, delivering to loopback receivers with
+/// a 1 s retry base and logging at `debug`, once it is ready.
+async fn serve(database_url: &str) -> Serve {
+    let env = [
+        ("UPTURN_JWT_SECRET", JWT_SECRET),
+        ("UPTURN_BOOTSTRAP_ADMIN_EMAIL", common::ADMIN_EMAIL),
+        ("UPTURN_BOOTSTRAP_ADMIN_PASSWORD", common::PASSWORD),
+        ("UPTURN_WEBHOOK_ALLOW_HTTP_LOOPBACK", "true"),
+        ("UPTURN_WEBHOOK_RETRY_BASE_SECONDS", "1"),
+        (
+            "UPTURN_LOG",
+            "info,upturn_api=debug,upturn_persistence=debug",
+        ),
+        ("UPTURN_LOG_FORMAT", "json"),
+    ];
+    let log = Log::Own(process::log_path("upturn-webhooks"));
+    Serve::start("upturn serve", database_url, &env, log).await
 }
 
-impl Process {
-    async fn start(database_url: &str) -> Process {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let log = std::env::temp_dir().join(format!(
-            "upturn-webhooks-{}.log",
-            uuid::Uuid::new_v4().simple()
-        ));
-        let log_file = std::fs::File::create(&log).unwrap();
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_upturn"));
-        command.arg("serve");
-        for (variable, _) in std::env::vars_os() {
-            if variable.to_string_lossy().starts_with("UPTURN_") {
-                command.env_remove(variable);
-            }
-        }
-        let child = command
-            .env("UPTURN_DATABASE_URL", database_url)
-            .env("UPTURN_BIND", format!("127.0.0.1:{port}"))
-            .env("UPTURN_JWT_SECRET", JWT_SECRET)
-            .env("UPTURN_BOOTSTRAP_ADMIN_EMAIL", common::ADMIN_EMAIL)
-            .env("UPTURN_BOOTSTRAP_ADMIN_PASSWORD", common::PASSWORD)
-            .env("UPTURN_WEBHOOK_ALLOW_HTTP_LOOPBACK", "true")
-            .env("UPTURN_WEBHOOK_RETRY_BASE_SECONDS", "1")
-            .env(
-                "UPTURN_LOG",
-                "info,upturn_api=debug,upturn_persistence=debug",
-            )
-            .env("UPTURN_LOG_FORMAT", "json")
-            .stdin(std::process::Stdio::null())
-            .stdout(log_file.try_clone().unwrap())
-            .stderr(log_file)
-            .spawn()
-            .expect("upturn starts");
-        let mut process = Process {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            log,
-            client: common::client_builder()
-                .timeout(Duration::from_secs(15))
-                .build()
-                .unwrap(),
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = process.child.try_wait().unwrap() {
-                panic!("upturn serve exited ({status}):\n{}", process.log_text());
-            }
-            if let Ok(answer) = process
-                .client
-                .get(format!("{}/readyz", process.base))
-                .send()
-                .await
-                && answer.status().as_u16() == 200
-            {
-                return process;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "not ready:\n{}",
-                process.log_text()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
+/// What the scenarios ask of an `upturn serve` process, on top of `Api`.
+impl Serve {
     async fn token(&self, email: &str) -> String {
         let answer = common::read(
             self.client
-                .post(format!("{}/api/v1/auth/login", self.base))
+                .post(self.url("/api/v1/auth/login"))
                 .json(&json!({"email": email, "password": common::PASSWORD}))
                 .send()
                 .await
@@ -886,11 +825,11 @@ impl Process {
     }
 }
 
-impl Api for Process {
+impl Api for Serve {
     async fn get(&self, path: &str, token: &str) -> Resp {
         common::read(
             self.client
-                .get(format!("{}{path}", self.base))
+                .get(self.url(path))
                 .bearer_auth(token)
                 .send()
                 .await
@@ -902,7 +841,7 @@ impl Api for Process {
     async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
         common::read(
             self.client
-                .post(format!("{}{path}", self.base))
+                .post(self.url(path))
                 .bearer_auth(token)
                 .json(&body)
                 .send()
@@ -910,16 +849,6 @@ impl Api for Process {
                 .unwrap(),
         )
         .await
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        self.kill();
-        if std::thread::panicking() {
-            eprintln!("--- upturn serve log ---\n{}", self.log_text());
-        }
-        let _ = std::fs::remove_file(&self.log);
     }
 }
 
@@ -953,7 +882,7 @@ async fn nothing_is_lost_when_the_server_is_killed_mid_delivery() {
     // Arrange: a slow receiver, so deliveries are in flight when the kill comes.
     let (database_url, _scratch) = common::fresh_database(Backend::Sqlite).await;
     let receiver = Receiver::start(0, Duration::from_millis(1000)).await;
-    let mut first = Process::start(&database_url).await;
+    let mut first = serve(&database_url).await;
     let (front, manager, leader) = first.people().await;
     let (hook, secret) = register_with_secret(&first, &leader, &receiver).await;
     let mut requests = Vec::new();
@@ -972,7 +901,7 @@ async fn nothing_is_lost_when_the_server_is_killed_mid_delivery() {
     let first_log = first.log_text();
     assert!(first_log.contains("POST"), "the log is written");
     assert!(!first_log.contains(&secret), "the secret is never logged");
-    let second = Process::start(&database_url).await;
+    let second = serve(&database_url).await;
     for n in 20..24 {
         requests.push(life(&second, &front, &manager, n).await);
     }
@@ -1001,8 +930,8 @@ async fn two_replicas_share_the_outbox_without_delivering_a_row_twice() {
     // Arrange: a receiver that is a little slow and fails one in ten.
     let (database_url, _scratch) = common::fresh_database(Backend::Postgres).await;
     let receiver = Receiver::start(10, Duration::from_millis(20)).await;
-    let a = Process::start(&database_url).await;
-    let b = Process::start(&database_url).await;
+    let a = serve(&database_url).await;
+    let b = serve(&database_url).await;
     let (front, manager, leader) = a.people().await;
     let (hook, secret) = register_with_secret(&a, &leader, &receiver).await;
 
@@ -1043,14 +972,7 @@ fn upturn_serve_refuses_to_start_without_its_ca_file() {
     // Arrange
     let dir = common::scratch_dir();
     let missing = dir.join("missing-ca.pem");
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_upturn"));
-    command.arg("serve");
-    for (variable, _) in std::env::vars_os() {
-        if variable.to_string_lossy().starts_with("UPTURN_") {
-            command.env_remove(variable);
-        }
-    }
-    let mut child = command
+    let mut child = process::serve_command()
         .env(
             "UPTURN_DATABASE_URL",
             format!("sqlite://{}?mode=rwc", dir.join("upturn.db").display()),
