@@ -36,6 +36,10 @@ const LEASE_SECONDS: i64 = 20;
 const POLL: Duration = Duration::from_millis(250);
 /// After a local change, how long to wait for more before a round.
 const GATHER: Duration = Duration::from_millis(5);
+/// How long connecting (name resolution included) may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a whole attempt may take, answer included.
+const TOTAL_TIMEOUT: Duration = Duration::from_secs(10);
 /// Bytes of an answer read at most.
 const MAX_ANSWER_BYTES: usize = 4096;
 /// Characters of an error kept in the attempt log.
@@ -107,8 +111,10 @@ impl Resolve for CheckedResolver {
         let policy = self.policy;
         let scheme = self.scheme.clone();
         Box::pin(async move {
-            let found: Vec<SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await
+                .map_err(|e| format!("the host name {host} could not be resolved ({e})"))?
+                .collect();
             let allowed: Vec<SocketAddr> = found
                 .iter()
                 .copied()
@@ -163,8 +169,8 @@ fn client(settings: &DeliverySettings, scheme: &str) -> anyhow::Result<reqwest::
         .tls_backend_preconfigured(tls(&settings.extra_roots)?)
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(10))
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(TOTAL_TIMEOUT)
         .user_agent(concat!("Upturn-Webhooks/", env!("CARGO_PKG_VERSION")))
         .dns_resolver(Arc::new(CheckedResolver {
             policy: settings.policy,
@@ -218,19 +224,31 @@ fn describe(error: &reqwest::Error) -> String {
             format!("could not connect: the receiver's TLS certificate is not trusted: {why}");
         return text.chars().take(MAX_ERROR_CHARS).collect();
     }
-    let mut text = if error.is_timeout() {
-        "timed out".to_owned()
-    } else if error.is_connect() {
-        "could not connect".to_owned()
-    } else {
-        "request failed".to_owned()
-    };
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
+    // The client's chain reads "client error (Connect): tcp connect error:
+    // Connection refused": only its last link says what happened.
+    let mut cause = std::error::Error::source(error);
+    let mut innermost = None;
+    while let Some(this) = cause {
+        innermost = Some(this);
+        cause = this.source();
     }
+    let text = if error.is_timeout() {
+        if error.is_connect() {
+            format!("could not connect within {} s", CONNECT_TIMEOUT.as_secs())
+        } else {
+            format!("no complete answer within {} s", TOTAL_TIMEOUT.as_secs())
+        }
+    } else {
+        let kind = if error.is_connect() {
+            "could not connect"
+        } else {
+            "request failed"
+        };
+        match innermost {
+            Some(why) => format!("{kind}: {why}"),
+            None => kind.to_owned(),
+        }
+    };
     text.chars().take(MAX_ERROR_CHARS).collect()
 }
 
@@ -481,6 +499,37 @@ mod tests {
         assert_eq!(result.status_code, Some(302));
         assert_eq!(result.error.as_deref(), Some("answered 302"));
         assert!(!result.delivered());
+    }
+
+    #[tokio::test]
+    async fn a_failed_connection_is_told_in_a_few_words() {
+        let deliverer = Deliverer::new(settings(true)).unwrap();
+        // Nobody listens on a port just let go.
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let refused = deliverer
+            .attempt(&claimed(format!("http://127.0.0.1:{port}/hook")))
+            .await;
+        assert_eq!(refused.status_code, None);
+        let error = refused.error.unwrap();
+        assert!(error.starts_with("could not connect: "), "{error}");
+        assert!(error.to_lowercase().contains("refused"), "{error}");
+        assert!(!error.contains("client error"), "{error}");
+
+        // `.invalid` never resolves (RFC 6761).
+        let unknown = deliverer
+            .attempt(&claimed("https://upturn-test.invalid/hook".to_owned()))
+            .await;
+        assert_eq!(unknown.status_code, None);
+        let error = unknown.error.unwrap();
+        assert!(
+            error.starts_with(
+                "could not connect: the host name upturn-test.invalid could not be resolved ("
+            ),
+            "{error}"
+        );
     }
 
     #[tokio::test]
