@@ -187,31 +187,32 @@ fn jitter() -> Jitter {
     Jitter::from_unit(f64::from(draw) / f64::from(u32::MAX))
 }
 
+/// The causes of a failed attempt, outermost first.
+fn causes(error: &reqwest::Error) -> impl Iterator<Item = &(dyn std::error::Error + 'static)> {
+    std::iter::successors(std::error::Error::source(error), |cause| cause.source())
+}
+
 /// The certificate rustls refused, if that is why the attempt failed. It
 /// sits in the cause chain inside an `io::Error` (two, as it happens),
 /// whose `source` skips what it wraps: those are opened with `get_ref`.
 fn refused_certificate(error: &reqwest::Error) -> Option<&rustls::CertificateError> {
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        let mut inner: &(dyn std::error::Error + 'static) = cause;
+    causes(error).find_map(|cause| {
+        let mut inner = cause;
         while let Some(wrapped) = inner
             .downcast_ref::<std::io::Error>()
             .and_then(std::io::Error::get_ref)
         {
             inner = wrapped;
         }
-        if let Some(rustls::Error::InvalidCertificate(refused)) =
-            inner.downcast_ref::<rustls::Error>()
-        {
-            return Some(refused);
+        match inner.downcast_ref::<rustls::Error>() {
+            Some(rustls::Error::InvalidCertificate(refused)) => Some(refused),
+            _ => None,
         }
-        source = cause.source();
-    }
-    None
+    })
 }
 
 fn describe(error: &reqwest::Error) -> String {
-    if let Some(refused) = refused_certificate(error) {
+    let text = if let Some(refused) = refused_certificate(error) {
         let why = match refused {
             rustls::CertificateError::UnknownIssuer => {
                 "it is not signed by a certificate authority this server trusts \
@@ -220,19 +221,8 @@ fn describe(error: &reqwest::Error) -> String {
             }
             other => other.to_string(),
         };
-        let text =
-            format!("could not connect: the receiver's TLS certificate is not trusted: {why}");
-        return text.chars().take(MAX_ERROR_CHARS).collect();
-    }
-    // The client's chain reads "client error (Connect): tcp connect error:
-    // Connection refused": only its last link says what happened.
-    let mut cause = std::error::Error::source(error);
-    let mut innermost = None;
-    while let Some(this) = cause {
-        innermost = Some(this);
-        cause = this.source();
-    }
-    let text = if error.is_timeout() {
+        format!("could not connect: the receiver's TLS certificate is not trusted: {why}")
+    } else if error.is_timeout() {
         if error.is_connect() {
             format!("could not connect within {} s", CONNECT_TIMEOUT.as_secs())
         } else {
@@ -244,7 +234,9 @@ fn describe(error: &reqwest::Error) -> String {
         } else {
             "request failed"
         };
-        match innermost {
+        // The client's chain reads "client error (Connect): tcp connect
+        // error: Connection refused": only its last link says what happened.
+        match causes(error).last() {
             Some(why) => format!("{kind}: {why}"),
             None => kind.to_owned(),
         }
