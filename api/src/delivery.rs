@@ -525,6 +525,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_receiver_that_never_answers_is_given_up_on() {
+        // Takes the connection, reads the request, never answers.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let mut buffer = [0u8; 8192];
+                let _ = stream.read(&mut buffer).await;
+                held.push(stream);
+            }
+        });
+        let result = Deliverer::new(settings(true))
+            .unwrap()
+            .attempt(&claimed(format!("http://127.0.0.1:{port}/hook")))
+            .await;
+        assert_eq!(result.status_code, None);
+        assert_eq!(
+            result.error.as_deref(),
+            Some("no complete answer within 10 s")
+        );
+    }
+
+    #[tokio::test]
     async fn a_2xx_is_a_delivery_and_a_url_refused_now_is_not_tried() {
         let addr = one_answer("HTTP/1.1 204 No Content\r\n\r\n").await;
         let url = format!("http://localhost:{}/hook", addr.port());
