@@ -13,8 +13,10 @@ use anyhow::Context;
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use upturn_domain::Actor;
 use upturn_domain::model::Role;
 use upturn_domain::org::Member;
@@ -72,6 +74,9 @@ pub struct Tokens {
     /// A password hash to verify against when the email is unknown, so an
     /// unknown email takes as long as a wrong password.
     pub dummy_hash: Arc<String>,
+    /// Signs the pages' CSRF tokens (derived from the JWT secret, so every
+    /// replica agrees).
+    csrf_key: Arc<Vec<u8>>,
 }
 
 impl Tokens {
@@ -81,7 +86,35 @@ impl Tokens {
             decoding: DecodingKey::from_secret(secret.expose().as_bytes()),
             ttl_seconds,
             dummy_hash: Arc::new(dummy_hash),
+            csrf_key: Arc::new(
+                Sha256::new()
+                    .chain_update(b"upturn pages csrf\n")
+                    .chain_update(secret.expose().as_bytes())
+                    .finalize()
+                    .to_vec(),
+            ),
         }
+    }
+
+    /// The CSRF token bound to `session` (a page session's token, or the
+    /// random value of a signed-out visitor's cookie): every form carries
+    /// it, every unsafe page request must send it back.
+    pub fn csrf_token(&self, session: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.csrf_key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
+        mac.update(session.as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..20])
+    }
+
+    /// `true` when `token` is the CSRF token of `session` (constant time).
+    pub fn csrf_matches(&self, session: &str, token: &str) -> bool {
+        let Ok(given) = hex::decode(token) else {
+            return false;
+        };
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.csrf_key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
+        mac.update(session.as_bytes());
+        mac.verify_truncated_left(&given).is_ok() && given.len() == 20
     }
 
     pub fn ttl_seconds(&self) -> i64 {
@@ -199,6 +232,26 @@ impl MemberCache {
     }
 }
 
+/// The active member a valid token names: the one way from a bearer token
+/// or a page's session cookie to a member. Unknown, expired and deactivated
+/// all answer `401`.
+pub async fn member_for_token(state: &AppState, token: Option<&str>) -> Result<Member, ApiError> {
+    let member_id = token
+        .and_then(|t| state.tokens.verify(t))
+        .ok_or(ApiError::Unauthenticated)?;
+    if let Some(member) = state.members.get(member_id) {
+        return Ok(member);
+    }
+    match state.store.member(member_id).await {
+        Ok(member) if member.active => {
+            state.members.put(member.clone());
+            Ok(member)
+        }
+        Ok(_) | Err(upturn_persistence::StoreError::NotFound) => Err(ApiError::Unauthenticated),
+        Err(other) => Err(other.into()),
+    }
+}
+
 /// The member behind a valid bearer token. Deactivated members are
 /// refused even with a token that has not expired yet.
 pub struct Authenticated(pub Member);
@@ -243,22 +296,9 @@ impl FromRequest for Authenticated {
         Box::pin(async move {
             let state =
                 state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no application state")))?;
-            let member_id = token
-                .and_then(|t| state.tokens.verify(&t))
-                .ok_or(ApiError::Unauthenticated)?;
-            if let Some(member) = state.members.get(member_id) {
-                return Ok(Authenticated(member));
-            }
-            match state.store.member(member_id).await {
-                Ok(member) if member.active => {
-                    state.members.put(member.clone());
-                    Ok(Authenticated(member))
-                }
-                Ok(_) | Err(upturn_persistence::StoreError::NotFound) => {
-                    Err(ApiError::Unauthenticated)
-                }
-                Err(other) => Err(other.into()),
-            }
+            member_for_token(&state, token.as_deref())
+                .await
+                .map(Authenticated)
         })
     }
 }

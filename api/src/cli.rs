@@ -154,6 +154,9 @@ async fn serve(
         ),
         None => (Application::build(settings.clone()).await?, vec![]),
     };
+    if !logins.is_empty() {
+        let _ = application.state().demo_logins.set(logins.clone());
+    }
     let host = settings
         .bind
         .rsplit_once(':')
@@ -166,6 +169,7 @@ async fn serve(
     };
     let url = format!("http://{host}:{}", application.port());
     println!("Upturn is listening on {url}");
+    println!("  App:  {url}/  (sign in with a demo login below)");
     println!("  API:  {url}/api/v1");
     println!("  Docs: {url}/docs");
     if !logins.is_empty() {

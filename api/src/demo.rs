@@ -18,6 +18,7 @@ use crate::auth::hash_password;
 pub const PASSWORD: &str = "upturn-demo";
 
 /// A demo login to print.
+#[derive(Debug, Clone)]
 pub struct Login {
     pub email: String,
     pub role: String,

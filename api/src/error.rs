@@ -277,7 +277,13 @@ pub async fn problem_details(
     let header_value = request_id
         .as_deref()
         .and_then(|id| HeaderValue::from_str(id).ok());
-    if !(status.is_client_error() || status.is_server_error()) {
+    // Pages answer their errors in words, as HTML, themselves.
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_page || !(status.is_client_error() || status.is_server_error()) {
         let mut response = response.map_into_boxed_body();
         if let Some(value) = header_value {
             response

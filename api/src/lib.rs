@@ -1,5 +1,6 @@
 //! Upturn's HTTP face: configuration, telemetry, authentication, routes,
-//! problem+json errors and the OpenAPI document. `startup` wires it all.
+//! problem+json errors, the OpenAPI document, and the web app's pages.
+//! `startup` wires it all.
 
 pub mod auth;
 pub mod cli;
@@ -14,3 +15,4 @@ pub mod prom;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;
+pub mod web;

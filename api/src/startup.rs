@@ -36,6 +36,8 @@ pub struct AppState {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// Webhook URL policy and retry settings.
     pub webhooks: crate::delivery::DeliverySettings,
+    /// Set by `upturn demo`: the sign-in page lists these logins.
+    pub demo_logins: std::sync::OnceLock<Vec<crate::demo::Login>>,
 }
 
 /// A bound, not yet running, server.
@@ -144,6 +146,7 @@ impl Application {
             hub,
             shutdown: shutdown_signal.clone(),
             webhooks: webhooks.clone(),
+            demo_logins: std::sync::OnceLock::new(),
         });
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("Failed to bind {}", settings.bind))?;
@@ -169,6 +172,7 @@ impl Application {
                     web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()),
                 )
                 .configure(crate::routes::configure)
+                .configure(crate::web::configure)
         })
         .listen(listener)?
         .shutdown_timeout(10)

@@ -454,6 +454,15 @@ impl Store {
         Ok(())
     }
 
+    /// `true` when the member follows the request.
+    pub async fn watching(&self, member_id: Uuid, request_id: Uuid) -> Result<bool, StoreError> {
+        Ok(watcher::Entity::find_by_id((request_id, member_id))
+            .one(&self.db)
+            .await
+            .context("Failed to look up a watch")?
+            .is_some())
+    }
+
     /// Stops following a request (idempotent).
     pub async fn unwatch(&self, member_id: Uuid, request_id: Uuid) -> Result<(), StoreError> {
         let tx = self.write().await?;

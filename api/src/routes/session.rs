@@ -39,7 +39,27 @@ pub async fn login(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let input: LoginBody = http::json(&request, &body)?;
-    let email = input.email.trim().to_lowercase();
+    let member = sign_in(&state, &request, &input.email, input.password).await?;
+    let token = state.tokens.issue(&member)?;
+    tracing::info!(member = %member.id, "Logged in");
+    Ok(HttpResponse::Ok().json(LoginResponse {
+        access_token: token,
+        token_type: "Bearer".to_owned(),
+        expires_in: state.tokens.ttl_seconds(),
+        member: MemberResponse::from(&member),
+    }))
+}
+
+/// The member an email and password name, for the API's login and the
+/// sign-in page alike: rate-limited per client address and email, the same
+/// `401` for an unknown email and a wrong password (both take as long).
+pub async fn sign_in(
+    state: &AppState,
+    request: &HttpRequest,
+    email: &str,
+    password: String,
+) -> Result<upturn_domain::org::Member, ApiError> {
+    let email = email.trim().to_lowercase();
     let peer = request
         .peer_addr()
         .map(|a| a.ip().to_string())
@@ -51,19 +71,11 @@ pub async fn login(
         None => (None, state.tokens.dummy_hash.as_str().to_owned()),
     };
     // Verify even for an unknown email, so both answers take as long.
-    let valid = verify_password(input.password, hash).await?;
-    let member = match member {
-        Some(member) if valid && member.active => member,
-        _ => return Err(ApiError::InvalidCredentials),
-    };
-    let token = state.tokens.issue(&member)?;
-    tracing::info!(member = %member.id, "Logged in");
-    Ok(HttpResponse::Ok().json(LoginResponse {
-        access_token: token,
-        token_type: "Bearer".to_owned(),
-        expires_in: state.tokens.ttl_seconds(),
-        member: MemberResponse::from(&member),
-    }))
+    let valid = verify_password(password, hash).await?;
+    match member {
+        Some(member) if valid && member.active => Ok(member),
+        _ => Err(ApiError::InvalidCredentials),
+    }
 }
 
 /// The caller.

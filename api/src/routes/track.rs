@@ -48,6 +48,16 @@ pub async fn track(
     request: HttpRequest,
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(lookup(&state, &request, &code).await?))
+}
+
+/// What a customer may see of the request behind `code`, for the API and
+/// the tracking page alike (rate-limited per client address).
+pub async fn lookup(
+    state: &AppState,
+    request: &HttpRequest,
+    code: &str,
+) -> Result<TrackResponse, ApiError> {
     let peer = request
         .peer_addr()
         .map(|a| a.ip().to_string())
@@ -65,7 +75,7 @@ pub async fn track(
     )
     .then(|| r.resolution_note.clone())
     .flatten();
-    Ok(HttpResponse::Ok().json(TrackResponse {
+    Ok(TrackResponse {
         reference: r.reference(),
         status: r.status.as_str().to_owned(),
         updated_at: r.updated_at,
@@ -82,5 +92,5 @@ pub async fn track(
             status: i.status.as_str().to_owned(),
             public_note: i.public_note.clone(),
         }),
-    }))
+    })
 }

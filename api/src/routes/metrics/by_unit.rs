@@ -53,8 +53,18 @@ pub async fn by_unit(
     params: web::Query<MetricsParams>,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(by_unit_of(&state, &caller, &params, &page).await?))
+}
+
+/// The figures themselves, for the API and the leadership dashboard alike.
+pub async fn by_unit_of(
+    state: &AppState,
+    caller: &Authenticated,
+    params: &MetricsParams,
+    page: &PageParams,
+) -> Result<ByUnitResponse, ApiError> {
     let now = state.store.clock().now();
-    let asked = params.ask(&caller, now)?.existing(&state).await?;
+    let asked = params.ask(caller, now)?.existing(state).await?;
     let (units, next_cursor) = match asked.unit_id {
         Some(unit) => (vec![unit], None),
         None => {
@@ -90,9 +100,9 @@ pub async fn by_unit(
             figures: overview.into(),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(ByUnitResponse {
+    Ok(ByUnitResponse {
         period: asked.window.into(),
         items,
         next_cursor,
-    }))
+    })
 }

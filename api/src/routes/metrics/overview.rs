@@ -45,17 +45,26 @@ pub async fn overview(
     caller: Authenticated,
     params: web::Query<MetricsParams>,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(overview_of(&state, &caller, &params).await?))
+}
+
+/// The figures themselves, for the API and the leadership dashboard alike.
+pub async fn overview_of(
+    state: &AppState,
+    caller: &Authenticated,
+    params: &MetricsParams,
+) -> Result<OverviewResponse, ApiError> {
     let now = state.store.clock().now();
-    let asked = params.ask(&caller, now)?.existing(&state).await?;
+    let asked = params.ask(caller, now)?.existing(state).await?;
     let query = MetricsQuery {
         window: asked.window,
         unit_id: asked.unit_id,
         category: None,
     };
     let overview = state.store.metrics(&query, now, state.multiplier).await?;
-    Ok(HttpResponse::Ok().json(OverviewResponse {
+    Ok(OverviewResponse {
         period: asked.window.into(),
         unit_id: asked.unit_id,
         figures: overview.into(),
-    }))
+    })
 }

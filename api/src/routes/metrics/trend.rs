@@ -58,8 +58,17 @@ pub async fn trend(
     caller: Authenticated,
     params: web::Query<MetricsParams>,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(trend_of(&state, &caller, &params).await?))
+}
+
+/// The figures themselves, for the API and the leadership dashboard alike.
+pub async fn trend_of(
+    state: &AppState,
+    caller: &Authenticated,
+    params: &MetricsParams,
+) -> Result<TrendResponse, ApiError> {
     let now = state.store.clock().now();
-    let asked = params.ask(&caller, now)?.existing(&state).await?;
+    let asked = params.ask(caller, now)?.existing(state).await?;
     let weeks: Vec<_> = asked.window.weeks().take(MAX_WEEKS + 1).collect();
     if weeks.len() > MAX_WEEKS {
         return Err(ApiError::field(
@@ -97,9 +106,9 @@ pub async fn trend(
             figures: overview.into(),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(TrendResponse {
+    Ok(TrendResponse {
         period: asked.window.into(),
         unit_id: asked.unit_id,
         items,
-    }))
+    })
 }

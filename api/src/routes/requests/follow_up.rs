@@ -30,7 +30,7 @@ pub struct FollowUpBody {
 }
 
 impl FollowUpBody {
-    fn try_into_domain(&self) -> Result<FollowUpInput, ApiError> {
+    pub fn try_into_domain(&self) -> Result<FollowUpInput, ApiError> {
         let mut errors = Errors::default();
         let satisfaction = errors.take(
             self.satisfaction

@@ -49,12 +49,25 @@ pub async fn route(
 ) -> Result<HttpResponse, ApiError> {
     let input: RouteBody = http::json(&request, &body)?;
     let note = Note::parse("note", &input.note).map_err(|e| ApiError::Validation(vec![e]))?;
+    let command = route_command(&state, &caller.actor(), *id, input.to_unit_id, note).await?;
+    act(&state, &caller, &request, *id, command, input.version).await
+}
+
+/// The command that routes request `id` down to `to_unit_id`, or, without
+/// it, to the target of leadership's first matching rule: for the API and
+/// the pages alike.
+pub async fn route_command(
+    state: &AppState,
+    actor: &upturn_domain::Actor,
+    id: Uuid,
+    to_unit_id: Option<Uuid>,
+    note: Note,
+) -> Result<Command, ApiError> {
     // Visibility first: a request the caller cannot see is 404 whatever the body says.
-    let actor = caller.actor();
-    let record = state.store.record_for(&actor, *id).await?;
-    upturn_domain::lifecycle::may_route(&record.request, &record.routed_units, &actor)?;
+    let record = state.store.record_for(actor, id).await?;
+    upturn_domain::lifecycle::may_route(&record.request, &record.routed_units, actor)?;
     let current = record.request;
-    let unit_id = match input.to_unit_id {
+    let unit_id = match to_unit_id {
         Some(unit_id) => unit_id,
         None => {
             // No unit named: leadership's first matching rule decides.
@@ -70,12 +83,11 @@ pub async fn route(
         Err(StoreError::NotFound) => return Err(ApiError::field("to_unit_id", "no such unit")),
         Err(other) => return Err(other.into()),
     };
-    let command = Command::Route {
+    Ok(Command::Route {
         to: RouteTarget {
             unit_id: unit.id,
             kind: unit.kind,
         },
         note,
-    };
-    act(&state, &caller, &request, *id, command, input.version).await
+    })
 }

@@ -25,6 +25,38 @@ pub struct StatusBody {
 /// Change a request's status. Resolving or declining sends it back up to
 /// the filer's team (level `frontline`). While it is with the team's
 /// managers, anyone of the filer's team may resolve it (front-line resolution).
+impl StatusBody {
+    /// The command this body asks for: the API's and the pages' one parse.
+    pub fn try_into_command(&self) -> Result<Command, ApiError> {
+        let required_note = || {
+            Note::parse("note", self.note.as_deref().unwrap_or("")).map_err(|_| {
+                ApiError::field(
+                    "note",
+                    "is required to resolve or decline: say what was done",
+                )
+            })
+        };
+        Ok(match self.status.as_str() {
+            "in_progress" => Command::Start {
+                note: optional_note("note", self.note.as_deref())
+                    .map_err(|e| ApiError::Validation(vec![e]))?,
+            },
+            "resolved" => Command::Resolve {
+                note: required_note()?,
+            },
+            "declined" => Command::Decline {
+                note: required_note()?,
+            },
+            _ => {
+                return Err(ApiError::field(
+                    "status",
+                    "must be one of: in_progress, resolved, declined",
+                ));
+            }
+        })
+    }
+}
+
 #[utoipa::path(
     post, path = "/api/v1/requests/{id}/status", tag = "requests",
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
@@ -47,31 +79,6 @@ pub async fn set_status(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let input: StatusBody = http::json(&request, &body)?;
-    let required_note = || {
-        Note::parse("note", input.note.as_deref().unwrap_or("")).map_err(|_| {
-            ApiError::field(
-                "note",
-                "is required to resolve or decline: say what was done",
-            )
-        })
-    };
-    let command = match input.status.as_str() {
-        "in_progress" => Command::Start {
-            note: optional_note("note", input.note.as_deref())
-                .map_err(|e| ApiError::Validation(vec![e]))?,
-        },
-        "resolved" => Command::Resolve {
-            note: required_note()?,
-        },
-        "declined" => Command::Decline {
-            note: required_note()?,
-        },
-        _ => {
-            return Err(ApiError::field(
-                "status",
-                "must be one of: in_progress, resolved, declined",
-            ));
-        }
-    };
+    let command = input.try_into_command()?;
     act(&state, &caller, &request, *id, command, input.version).await
 }

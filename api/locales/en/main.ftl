@@ -1,0 +1,302 @@
+# Upturn's pages in English. Every sentence a person reads on a page lives
+# here and in ../fr/main.ftl, with the same keys.
+
+## Frame
+skip-to-content = Skip to the content
+nav-label = Main
+nav-file = File a request
+nav-team-requests = Team requests
+nav-board = Board
+nav-inbox = Inbox
+nav-dashboard = Dashboard
+nav-org = Organisation
+unread-count = { $count ->
+    [one] { $count } unread update
+   *[other] { $count } unread updates
+}
+unread = unread
+sign-in = Sign in
+sign-out = Sign out
+back-home = Back to my home page
+
+## Sign-in
+sign-in-title = Welcome to Upturn
+sign-in-lead = Customers first: what they ask for goes down the pyramid, and the answer comes back up to you.
+demo-title = Demo logins
+demo-lead = Every demo member's password is { $password }. Choose one to sign in.
+
+## Values
+role-frontline = Front line
+role-manager = Manager
+role-service = Service
+role-leader = Leadership
+role-admin = Administrator
+status-new = New
+status-acknowledged = Acknowledged
+status-in_progress = In progress
+status-resolved = Resolved
+status-declined = Declined
+status-closed = Closed
+level-frontline = front line
+level-manager = managers
+level-service = services
+level-leadership = leadership
+at-level = With { $level }
+kind-need = A request
+kind-need-hint = The customer asked for something.
+kind-improvement = An improvement
+kind-improvement-hint = Something we could do better.
+kind-unmet_need = Unmet need
+kind-unmet_need-hint = They said nothing but left without what they came for.
+kind-idea = An idea
+kind-idea-hint = A suggestion from the customer.
+kind-praise = Praise
+kind-praise-hint = Something the customer liked.
+urgency-low = Low
+urgency-normal = Normal
+urgency-high = High
+urgency-critical = Critical
+channel-in_person = In person
+channel-phone = Phone
+channel-email = Email
+channel-web = Website
+channel-social = Social media
+category-product = Product
+category-service = Service
+category-price = Price
+category-availability = Availability
+category-staff = Staff
+category-premises = Premises
+category-other = Other
+initiative-planned = Planned
+initiative-in_progress = Under way
+initiative-done = Done
+initiative-dropped = Not going ahead
+
+## Events
+event-filed = Filed
+event-acknowledged = Acknowledged
+event-routed = Routed down
+event-escalated = Escalated
+event-status_changed = Status changed
+event-comment = Comment
+event-resolved = Resolved
+event-declined = Declined, with an explanation
+event-follow_up_recorded = Customer followed up
+event-reopened = Reopened for the customer
+event-sla_breached = A deadline passed
+event-initiative_linked = Joined an initiative
+event-initiative_progress = Initiative progress
+event-initiative_dropped = Initiative not going ahead
+event-customer_data_erased = Customer data erased
+event-routed-to = Routed down to { $level }
+event-status-to = Now { $status }
+
+## Intake
+intake-title = File a request
+intake-expectation-hint = In the customer's words: what did they hope for?
+intake-title-hint = Left empty, the first line of what the customer expects is used.
+intake-more = Details and customer contact
+intake-submit = File it
+required = (required)
+optional = (optional)
+choose = Choose…
+outbox-waiting = Waiting to be sent (no network yet):
+outbox-sent = Sent. Open the receipt:
+outbox-offline = No network: your request is kept on this device and will be sent when the network is back.
+outbox-sign-in = Sign in again to send what is waiting; it stays on this device.
+
+## Fields
+field-customer_expectation = What the customer expects
+field-kind = What is it?
+field-category = Category
+field-urgency = Urgency
+field-channel = Channel
+field-title = Short title
+field-description = Description
+field-customer-name = Customer's name
+field-customer-contact = Customer's phone or email
+field-customer-customer-name = Customer's name
+field-customer-customer-contact = Customer's phone or email
+field-consent = The customer agrees to be called back
+field-on-the-spot = I solved it on the spot
+field-on-the-spot-note = What I did (needed when solved on the spot)
+field-resolved_on_the_spot-note = What I did
+field-email = Email
+field-password = Password
+field-note = Note
+field-body = Comment
+field-status = Status
+field-reached = Did you reach the customer?
+field-satisfaction = How satisfied was the customer? (1 to 5)
+field-would_recommend = Would they recommend us? (0 to 10)
+field-reopen = Not satisfied: reopen the request
+field-internal = Internal (staff only)
+field-to_unit_id = Unit
+field-form = Form
+field-lang = Language
+
+## Receipt and request
+receipt-title = Filed. Thank you!
+receipt-give-code = Give the customer this tracking code, or let them scan the QR code:
+receipt-no-code = No tracking code: the customer did not agree to be followed up.
+receipt-qr-label = QR code of the customer's tracking page
+receipt-show-code = Tracking code and QR code
+receipt-file-another = File another request
+filed = Filed
+consent-given = agrees to be called back
+deadline-acknowledge = Acknowledge by
+deadline-resolve = Resolve by
+deadline-short-acknowledge = Acknowledge by
+deadline-short-resolve = Resolve by
+overdue = Overdue
+resolution-note = Answer
+actions = Actions
+do-acknowledge = Acknowledge
+do-start = Start working on it
+answer-note = Answer (what was done, or why not)
+do-resolve = Resolve
+do-decline = Decline with this explanation
+route-to = Route down to
+route-by-rules = By the routing rules
+route-note = Why it goes down
+do-route = Route down
+follow-up-title = Customer follow-up
+yes = Yes
+no = No
+not-asked = Not asked
+do-follow-up = Record the follow-up
+do-watch = Follow this request
+do-unwatch = Stop following
+timeline = Timeline
+comment = Add a comment
+do-comment = Comment
+internal = internal
+
+## Board
+filters = Filters
+filter-text = Words
+filter-open-and-answered = Open and answered
+filter-all = All
+filter-apply = Apply
+filter-clear = Clear the filters
+overdue-only = Overdue only
+column-empty = Nothing here.
+call-back-title = { $count ->
+    [one] To call back: { $count } answer came back up
+   *[other] To call back: { $count } answers came back up
+}
+
+## Inbox
+live-update = A request you follow has news: this page is up to date.
+live-busy = News arrived while you were typing: reload the page when you are done.
+inbox-empty = Nothing yet: updates on the requests you filed, hold or follow arrive here, live.
+inbox-read-all = Mark everything as read
+
+## Dashboard
+period = Period
+period-days = { $count ->
+    [one] Last day
+   *[other] Last { $count } days
+}
+unit = Unit
+whole-organisation = Whole organisation
+m-frontline-share = Solved at the front line
+m-frontline-share-def = Requests resolved by the front line itself, out of all resolved.
+m-volume = Requests filed
+m-volume-def = Filed in the period.
+m-backlog = Open
+m-backlog-age = Median age { $age }
+m-ack = Time to acknowledge
+m-resolve = Time to resolve
+m-p90 = 9 in 10 within { $value }
+m-sla = Deadlines kept
+m-sla-def = Requests whose deadlines were all kept, out of those decided.
+m-satisfaction = Satisfaction (1–5)
+m-satisfaction-def = { $share } answered 4 or 5.
+m-nps = Net promoter score
+m-nps-def = { $count ->
+    [one] From { $count } answer.
+   *[other] From { $count } answers.
+}
+m-follow-up = Customers called back
+m-follow-up-def = Resolved requests where the customer was reached.
+m-reopen = Reopened
+m-declined = Declined: { $share }
+m-silent = Silent dissatisfaction
+m-silent-def = { $expressed } expressed × { $multiplier }: a rule of thumb, since only about one dissatisfied customer in ten speaks up.
+estimate = estimate
+m-trend = Week by week
+m-trend-volume = Requests filed per week
+m-trend-share = Solved at the front line per week
+m-by-unit = By unit
+
+## Tracking page (customers)
+track-code = Tracking code { $code }
+track-progress = Progress
+track-headline-new = We have your request
+track-headline-acknowledged = Your request is being looked at
+track-headline-in_progress = We are working on your request
+track-headline-resolved = Your request has an answer
+track-headline-declined = Your request has an answer
+track-headline-closed = Your request is complete
+track-explain-new = The team has received it and will look at it soon.
+track-explain-acknowledged = Someone has taken it in hand.
+track-explain-in_progress = The people who can answer it are on it.
+track-explain-resolved = See the answer below. We will get back to you.
+track-explain-declined = See the explanation below. We will get back to you.
+track-explain-closed = Thank you for helping us improve.
+track-step-1 = Received
+track-step-2 = In hand
+track-step-3 = Answered
+track-step-4 = Complete
+track-answer = Our answer
+track-initiative = Part of a wider improvement
+track-history = History
+track-updated = Last update: { $when }
+
+## Errors, in words (one per API code)
+error-malformed_json = The form could not be read.
+error-validation_failed = Some fields need another look.
+error-check-fields = Please check:
+error-unauthenticated = Please sign in.
+error-invalid_credentials = Unknown email or wrong password.
+error-forbidden = This is not yours to do, or the form has expired: reload the page.
+error-not_found = There is nothing here, or it is not yours to see.
+error-email_taken = This email is already used by another member.
+error-already_answered = You have already answered this week.
+error-version_conflict = Someone changed this meanwhile: the page now shows the latest.
+error-precondition_failed = Someone changed this meanwhile: the page now shows the latest.
+error-invalid_transition = That step is not possible at this stage.
+error-no_matching_rule = No routing rule fits this request: choose a unit.
+error-idempotency_key_reused = This was already sent with different content.
+error-payload_too_large = That is too long to send.
+error-unsupported_media_type = The form could not be read.
+error-rate_limited = Too many attempts: wait a minute and try again.
+error-unavailable = Upturn is starting or stopping: try again in a moment.
+error-internal = Something went wrong on our side. It has been logged.
+error-last_admin = At least one active administrator must remain.
+error-method_not_allowed = That cannot be done here.
+error-status = Error { $status }
+
+## Dates and numbers
+datetime = { $day } { $month } { $year }, { $time }
+month-1 = Jan
+month-2 = Feb
+month-3 = Mar
+month-4 = Apr
+month-5 = May
+month-6 = Jun
+month-7 = Jul
+month-8 = Aug
+month-9 = Sep
+month-10 = Oct
+month-11 = Nov
+month-12 = Dec
+percent = { $value }%
+duration-minutes = { $count } min
+duration-hours = { $count } h
+duration-days = { $count ->
+    [one] { $count } day
+   *[other] { $count } days
+}

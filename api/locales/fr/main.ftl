@@ -1,0 +1,302 @@
+# Les pages d'Upturn en français. Chaque phrase lue sur une page vit ici et
+# dans ../en/main.ftl, avec les mêmes clés.
+
+## Cadre
+skip-to-content = Aller au contenu
+nav-label = Principal
+nav-file = Saisir une demande
+nav-team-requests = Demandes de l'équipe
+nav-board = Tableau
+nav-inbox = Nouvelles
+nav-dashboard = Tableau de bord
+nav-org = Organisation
+unread-count = { $count ->
+    [one] { $count } nouvelle non lue
+   *[other] { $count } nouvelles non lues
+}
+unread = non lu
+sign-in = Se connecter
+sign-out = Se déconnecter
+back-home = Retour à mon accueil
+
+## Connexion
+sign-in-title = Bienvenue dans Upturn
+sign-in-lead = Les clients d'abord : ce qu'ils demandent descend la pyramide, et la réponse remonte jusqu'à vous.
+demo-title = Comptes de démonstration
+demo-lead = Le mot de passe de tous les comptes de démonstration est { $password }. Choisissez-en un pour vous connecter.
+
+## Valeurs
+role-frontline = Première ligne
+role-manager = Manager
+role-service = Service
+role-leader = Direction
+role-admin = Administrateur
+status-new = Nouvelle
+status-acknowledged = Prise en compte
+status-in_progress = En cours
+status-resolved = Résolue
+status-declined = Refusée
+status-closed = Clôturée
+level-frontline = la première ligne
+level-manager = les managers
+level-service = les services
+level-leadership = la direction
+at-level = Chez { $level }
+kind-need = Une demande
+kind-need-hint = Le client a demandé quelque chose.
+kind-improvement = Une amélioration
+kind-improvement-hint = Quelque chose que nous pourrions mieux faire.
+kind-unmet_need = Besoin non satisfait
+kind-unmet_need-hint = Il n'a rien dit mais il est reparti sans ce qu'il était venu chercher.
+kind-idea = Une idée
+kind-idea-hint = Une suggestion du client.
+kind-praise = Un compliment
+kind-praise-hint = Quelque chose que le client a aimé.
+urgency-low = Faible
+urgency-normal = Normale
+urgency-high = Haute
+urgency-critical = Critique
+channel-in_person = En magasin
+channel-phone = Téléphone
+channel-email = E-mail
+channel-web = Site web
+channel-social = Réseaux sociaux
+category-product = Produit
+category-service = Service
+category-price = Prix
+category-availability = Disponibilité
+category-staff = Personnel
+category-premises = Locaux
+category-other = Autre
+initiative-planned = Prévue
+initiative-in_progress = En cours
+initiative-done = Réalisée
+initiative-dropped = Abandonnée
+
+## Événements
+event-filed = Saisie
+event-acknowledged = Prise en compte
+event-routed = Transmise vers le bas
+event-escalated = Escaladée
+event-status_changed = Statut changé
+event-comment = Commentaire
+event-resolved = Résolue
+event-declined = Refusée, avec une explication
+event-follow_up_recorded = Client recontacté
+event-reopened = Rouverte pour le client
+event-sla_breached = Un délai est dépassé
+event-initiative_linked = Rattachée à une initiative
+event-initiative_progress = Avancement de l'initiative
+event-initiative_dropped = Initiative abandonnée
+event-customer_data_erased = Données du client effacées
+event-routed-to = Transmise vers { $level }
+event-status-to = Désormais : { $status }
+
+## Saisie
+intake-title = Saisir une demande
+intake-expectation-hint = Avec les mots du client : qu'espérait-il ?
+intake-title-hint = Laissé vide, la première ligne de ce qu'attend le client est reprise.
+intake-more = Détails et coordonnées du client
+intake-submit = Enregistrer
+required = (obligatoire)
+optional = (facultatif)
+choose = Choisir…
+outbox-waiting = En attente d'envoi (pas encore de réseau) :
+outbox-sent = Envoyée. Ouvrir le reçu :
+outbox-offline = Pas de réseau : votre demande est gardée sur cet appareil et partira dès le retour du réseau.
+outbox-sign-in = Reconnectez-vous pour envoyer ce qui attend ; rien n'est perdu sur cet appareil.
+
+## Champs
+field-customer_expectation = Ce qu'attend le client
+field-kind = De quoi s'agit-il ?
+field-category = Catégorie
+field-urgency = Urgence
+field-channel = Canal
+field-title = Titre court
+field-description = Description
+field-customer-name = Nom du client
+field-customer-contact = Téléphone ou e-mail du client
+field-customer-customer-name = Nom du client
+field-customer-customer-contact = Téléphone ou e-mail du client
+field-consent = Le client accepte d'être recontacté
+field-on-the-spot = Je l'ai résolue sur place
+field-on-the-spot-note = Ce que j'ai fait (nécessaire si résolue sur place)
+field-resolved_on_the_spot-note = Ce que j'ai fait
+field-email = E-mail
+field-password = Mot de passe
+field-note = Note
+field-body = Commentaire
+field-status = Statut
+field-reached = Avez-vous pu joindre le client ?
+field-satisfaction = Satisfaction du client (de 1 à 5)
+field-would_recommend = Nous recommanderait-il ? (de 0 à 10)
+field-reopen = Pas satisfait : rouvrir la demande
+field-internal = Interne (personnel uniquement)
+field-to_unit_id = Unité
+field-form = Formulaire
+field-lang = Langue
+
+## Reçu et demande
+receipt-title = Enregistrée. Merci !
+receipt-give-code = Donnez ce code de suivi au client, ou faites-lui scanner le QR code :
+receipt-no-code = Pas de code de suivi : le client n'a pas accepté d'être recontacté.
+receipt-qr-label = QR code de la page de suivi du client
+receipt-show-code = Code de suivi et QR code
+receipt-file-another = Saisir une autre demande
+filed = Saisie
+consent-given = accepte d'être recontacté
+deadline-acknowledge = À prendre en compte avant le
+deadline-resolve = À résoudre avant le
+deadline-short-acknowledge = Prise en compte avant le
+deadline-short-resolve = Résolution avant le
+overdue = En retard
+resolution-note = Réponse
+actions = Actions
+do-acknowledge = Prendre en compte
+do-start = Commencer à la traiter
+answer-note = Réponse (ce qui a été fait, ou pourquoi pas)
+do-resolve = Résoudre
+do-decline = Refuser avec cette explication
+route-to = Transmettre vers
+route-by-rules = Selon les règles d'aiguillage
+route-note = Pourquoi elle descend
+do-route = Transmettre
+follow-up-title = Retour du client
+yes = Oui
+no = Non
+not-asked = Pas demandé
+do-follow-up = Enregistrer le retour
+do-watch = Suivre cette demande
+do-unwatch = Ne plus suivre
+timeline = Historique
+comment = Ajouter un commentaire
+do-comment = Commenter
+internal = interne
+
+## Tableau
+filters = Filtres
+filter-text = Mots
+filter-open-and-answered = Ouvertes et répondues
+filter-all = Toutes
+filter-apply = Appliquer
+filter-clear = Effacer les filtres
+overdue-only = En retard seulement
+column-empty = Rien ici.
+call-back-title = { $count ->
+    [one] À rappeler : { $count } réponse est remontée
+   *[other] À rappeler : { $count } réponses sont remontées
+}
+
+## Nouvelles
+live-update = Une demande que vous suivez a du nouveau : cette page est à jour.
+live-busy = Du nouveau est arrivé pendant votre saisie : rechargez la page une fois terminé.
+inbox-empty = Rien pour l'instant : les nouvelles des demandes que vous avez saisies, traitez ou suivez arrivent ici, en direct.
+inbox-read-all = Tout marquer comme lu
+
+## Tableau de bord
+period = Période
+period-days = { $count ->
+    [one] Dernier jour
+   *[other] { $count } derniers jours
+}
+unit = Unité
+whole-organisation = Toute l'organisation
+m-frontline-share = Résolues en première ligne
+m-frontline-share-def = Demandes résolues par la première ligne elle-même, parmi toutes les résolues.
+m-volume = Demandes saisies
+m-volume-def = Saisies sur la période.
+m-backlog = Ouvertes
+m-backlog-age = Âge médian { $age }
+m-ack = Délai de prise en compte
+m-resolve = Délai de résolution
+m-p90 = 9 sur 10 en moins de { $value }
+m-sla = Délais tenus
+m-sla-def = Demandes dont tous les délais ont été tenus, parmi celles tranchées.
+m-satisfaction = Satisfaction (1–5)
+m-satisfaction-def = { $share } ont répondu 4 ou 5.
+m-nps = Net promoter score
+m-nps-def = { $count ->
+    [one] Sur { $count } réponse.
+   *[other] Sur { $count } réponses.
+}
+m-follow-up = Clients recontactés
+m-follow-up-def = Demandes résolues dont le client a été joint.
+m-reopen = Rouvertes
+m-declined = Refusées : { $share }
+m-silent = Insatisfaction silencieuse
+m-silent-def = { $expressed } exprimées × { $multiplier } : une règle empirique, car seul un client insatisfait sur dix environ le dit.
+estimate = estimation
+m-trend = Semaine après semaine
+m-trend-volume = Demandes saisies par semaine
+m-trend-share = Résolues en première ligne par semaine
+m-by-unit = Par unité
+
+## Page de suivi (clients)
+track-code = Code de suivi { $code }
+track-progress = Avancement
+track-headline-new = Nous avons bien reçu votre demande
+track-headline-acknowledged = Votre demande est prise en compte
+track-headline-in_progress = Nous travaillons sur votre demande
+track-headline-resolved = Votre demande a une réponse
+track-headline-declined = Votre demande a une réponse
+track-headline-closed = Votre demande est terminée
+track-explain-new = L'équipe l'a reçue et va s'en occuper rapidement.
+track-explain-acknowledged = Quelqu'un l'a prise en main.
+track-explain-in_progress = Les personnes qui peuvent y répondre s'en occupent.
+track-explain-resolved = Voyez la réponse ci-dessous. Nous revenons vers vous.
+track-explain-declined = Voyez l'explication ci-dessous. Nous revenons vers vous.
+track-explain-closed = Merci de nous aider à nous améliorer.
+track-step-1 = Reçue
+track-step-2 = Prise en main
+track-step-3 = Répondue
+track-step-4 = Terminée
+track-answer = Notre réponse
+track-initiative = Fait partie d'une amélioration plus large
+track-history = Historique
+track-updated = Dernière mise à jour : { $when }
+
+## Erreurs, en mots (une par code de l'API)
+error-malformed_json = Le formulaire n'a pas pu être lu.
+error-validation_failed = Certains champs sont à revoir.
+error-check-fields = Vérifiez :
+error-unauthenticated = Veuillez vous connecter.
+error-invalid_credentials = E-mail inconnu ou mot de passe erroné.
+error-forbidden = Cette action ne vous revient pas, ou le formulaire a expiré : rechargez la page.
+error-not_found = Il n'y a rien ici, ou ce n'est pas à vous de le voir.
+error-email_taken = Cet e-mail est déjà utilisé par un autre membre.
+error-already_answered = Vous avez déjà répondu cette semaine.
+error-version_conflict = Quelqu'un l'a modifié entre-temps : la page montre maintenant la dernière version.
+error-precondition_failed = Quelqu'un l'a modifié entre-temps : la page montre maintenant la dernière version.
+error-invalid_transition = Cette étape n'est pas possible à ce stade.
+error-no_matching_rule = Aucune règle d'aiguillage ne correspond : choisissez une unité.
+error-idempotency_key_reused = Ceci a déjà été envoyé avec un autre contenu.
+error-payload_too_large = C'est trop long pour être envoyé.
+error-unsupported_media_type = Le formulaire n'a pas pu être lu.
+error-rate_limited = Trop de tentatives : attendez une minute et réessayez.
+error-unavailable = Upturn démarre ou s'arrête : réessayez dans un instant.
+error-internal = Un problème est survenu de notre côté. Il a été consigné.
+error-last_admin = Il doit rester au moins un administrateur actif.
+error-method_not_allowed = Cela ne peut pas se faire ici.
+error-status = Erreur { $status }
+
+## Dates et nombres
+datetime = { $day } { $month } { $year }, { $time }
+month-1 = janv.
+month-2 = févr.
+month-3 = mars
+month-4 = avr.
+month-5 = mai
+month-6 = juin
+month-7 = juil.
+month-8 = août
+month-9 = sept.
+month-10 = oct.
+month-11 = nov.
+month-12 = déc.
+percent = { $value } %
+duration-minutes = { $count } min
+duration-hours = { $count } h
+duration-days = { $count ->
+    [one] { $count } jour
+   *[other] { $count } jours
+}

@@ -1,0 +1,61 @@
+//! The web app: server-rendered pages for the front line, managers,
+//! services, leadership, admins and customers, served by the same binary.
+//!
+//! A page handler parses a form, calls the same store operations and domain
+//! rules the JSON API calls, and renders a template; nothing here decides
+//! who may do what. Templates (`api/templates/web/`), the Fluent catalogues
+//! (`api/locales/`) and the assets (`api/assets/`) are compiled in.
+
+pub mod context;
+pub mod i18n;
+mod pages;
+mod shell;
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+
+pub use context::{Ctx, PageError};
+
+/// Changes with every release, so browsers fetch new assets.
+pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+const APP_CSS: &str = include_str!("../../assets/app.css");
+const APP_JS: &str = include_str!("../../assets/app.js");
+
+async fn asset(body: &'static str, content_type: &'static str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(body)
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    use pages::*;
+    cfg.route("/", web::get().to(sign_in::page))
+        .route("/sign-in", web::post().to(sign_in::submit))
+        .route("/sign-out", web::post().to(sign_in::sign_out))
+        .route("/language", web::post().to(sign_in::language))
+        .route("/t/{code}", web::get().to(track::page))
+        .route(
+            "/assets/app.css",
+            web::get().to(|| asset(APP_CSS, "text/css; charset=utf-8")),
+        )
+        .route(
+            "/assets/app.js",
+            web::get().to(|| asset(APP_JS, "text/javascript; charset=utf-8")),
+        )
+        .service(
+            web::scope("/app")
+                .route("", web::get().to(sign_in::home))
+                .route("/file", web::get().to(intake::page))
+                .route("/file", web::post().to(intake::submit))
+                .route("/requests", web::get().to(board::page))
+                .route("/requests/{id}", web::get().to(request::page))
+                .route("/requests/{id}/{action}", web::post().to(request::act))
+                .route("/inbox", web::get().to(inbox::page))
+                .route("/inbox/read", web::post().to(inbox::read_all))
+                .route("/stream-ticket", web::post().to(inbox::stream_ticket))
+                .route("/dashboard", web::get().to(dashboard::page)),
+        );
+}

@@ -1,0 +1,198 @@
+//! `/app/dashboard`: leadership's figures over a chosen period and unit —
+//! the same computations as `/api/v1/metrics/*` — with the weekly trend
+//! drawn by the server as SVG and every figure defined in words.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::intake::Choice;
+use super::render;
+use crate::auth::Authenticated;
+use crate::http::PageParams;
+use crate::routes::metrics::MetricsParams;
+use crate::routes::metrics::by_unit::by_unit_of;
+use crate::routes::metrics::overview::{OverviewResponse, overview_of};
+use crate::routes::metrics::trend::trend_of;
+use crate::startup::AppState;
+use crate::web::context::{Ctx, PageError};
+use crate::web::shell::Shell;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DashboardQuery {
+    days: Option<i64>,
+    #[serde(default)]
+    unit: String,
+}
+
+/// A bar of a weekly chart.
+pub struct Bar {
+    pub label: String,
+    pub value: String,
+    pub x: usize,
+    pub y: usize,
+    pub height: usize,
+}
+
+/// A unit's line of the table.
+pub struct UnitRow {
+    pub name: String,
+    pub total: u64,
+    pub open: u64,
+    pub frontline: Option<f64>,
+    pub sla: Option<f64>,
+    pub satisfaction: Option<f64>,
+}
+
+#[derive(Template)]
+#[template(path = "web/dashboard.html")]
+struct DashboardPage<'a> {
+    shell: Shell<'a>,
+    periods: Vec<Choice>,
+    units: Vec<Choice>,
+    o: OverviewResponse,
+    volume_bars: Vec<Bar>,
+    share_bars: Vec<Bar>,
+    chart_width: usize,
+    by_unit: Vec<UnitRow>,
+}
+
+const CHART_HEIGHT: usize = 120;
+const BAR: usize = 28;
+
+fn bars(values: &[(String, Option<f64>, String)], max: f64) -> Vec<Bar> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, (label, value, text))| {
+            let height = match value {
+                Some(v) if max > 0.0 => ((v / max) * CHART_HEIGHT as f64).round() as usize,
+                _ => 0,
+            };
+            Bar {
+                label: label.clone(),
+                value: text.clone(),
+                x: i * (BAR + 8),
+                y: CHART_HEIGHT - height,
+                height,
+            }
+        })
+        .collect()
+}
+
+pub async fn page(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    query: web::Query<DashboardQuery>,
+) -> Result<HttpResponse, PageError> {
+    let member = ctx.member()?.clone();
+    let tr = ctx.tr;
+    let days = query
+        .days
+        .filter(|d| [7, 30, 90, 365].contains(d))
+        .unwrap_or(30);
+    let now = state.store.clock().now();
+    let unit_id = Uuid::parse_str(&query.unit).ok();
+    let params = MetricsParams {
+        from: Some((now - chrono::Duration::days(days)).to_rfc3339()),
+        to: Some(now.to_rfc3339()),
+        unit_id: unit_id.map(|u| u.to_string()),
+    };
+    let caller = Authenticated(member);
+    let fail = |e| ctx.fail(e);
+    let o = overview_of(&state, &caller, &params).await.map_err(fail)?;
+    let trend = trend_of(&state, &caller, &params).await.map_err(fail)?;
+    let all_units = state
+        .store
+        .list_units(None, 200)
+        .await
+        .map_err(|e| ctx.fail(e))?
+        .items;
+    let by_unit = by_unit_of(
+        &state,
+        &caller,
+        &params,
+        &PageParams {
+            limit: Some("200".to_owned()),
+            cursor: None,
+        },
+    )
+    .await
+    .map_err(fail)?;
+    let weeks: Vec<_> = trend.items.iter().rev().take(12).rev().collect();
+    let max_volume = weeks
+        .iter()
+        .map(|w| w.figures.volume.total as f64)
+        .fold(0.0, f64::max);
+    let volume_bars = bars(
+        &weeks
+            .iter()
+            .map(|w| {
+                let total = w.figures.volume.total;
+                (w.week.clone(), Some(total as f64), total.to_string())
+            })
+            .collect::<Vec<_>>(),
+        max_volume,
+    );
+    let share_bars = bars(
+        &weeks
+            .iter()
+            .map(|w| {
+                let share = w.figures.frontline_resolution_share;
+                (w.week.clone(), share, tr.percent(share))
+            })
+            .collect::<Vec<_>>(),
+        1.0,
+    );
+    let name_of = |id: Uuid| {
+        all_units
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.name.clone())
+            .unwrap_or_default()
+    };
+    let shell = Shell::new(&state, &ctx, "/app/dashboard")
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let body = render(&DashboardPage {
+        shell,
+        periods: [7, 30, 90, 365]
+            .iter()
+            .map(|d| Choice {
+                value: d.to_string(),
+                label: tr.t1("period-days", "count", *d),
+                hint: None,
+                selected: *d == days,
+            })
+            .collect(),
+        units: all_units
+            .iter()
+            .map(|u| Choice {
+                value: u.id.to_string(),
+                label: u.name.clone(),
+                hint: None,
+                selected: Some(u.id) == unit_id,
+            })
+            .collect(),
+        chart_width: weeks.len().max(1) * (BAR + 8),
+        volume_bars,
+        share_bars,
+        by_unit: by_unit
+            .items
+            .iter()
+            .map(|u| UnitRow {
+                name: name_of(u.unit_id),
+                total: u.figures.volume.total,
+                open: u.figures.backlog.open,
+                frontline: u.figures.frontline_resolution_share,
+                sla: u.figures.sla_compliance,
+                satisfaction: u.figures.satisfaction.mean,
+            })
+            .collect(),
+        o,
+    })
+    .map_err(|e| ctx.fail(e))?;
+    Ok(ctx.html(StatusCode::OK, body))
+}

@@ -1,0 +1,107 @@
+//! What every page shows around its content: the reader's navigation (by
+//! role), the unread count, the language switch, the sign-out form.
+
+use upturn_domain::model::Role;
+use upturn_domain::org::Member;
+
+use super::context::Ctx;
+use super::i18n::Tr;
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// A link of the navigation.
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: String,
+    pub current: bool,
+    /// Shows the unread count.
+    pub badge: bool,
+}
+
+/// The frame of a page.
+pub struct Shell<'a> {
+    pub tr: Tr,
+    pub me: Option<&'a Member>,
+    pub csrf: &'a str,
+    pub here: &'a str,
+    pub nav: Vec<NavItem>,
+    pub unread: usize,
+    pub asset_version: &'static str,
+}
+
+impl Shell<'_> {
+    pub fn signed_in(&self) -> bool {
+        self.me.is_some()
+    }
+}
+
+/// The pages a role works in, first the one it lands on.
+pub fn home_of(role: Role) -> &'static str {
+    match role {
+        Role::Frontline => "/app/file",
+        Role::Manager | Role::Service => "/app/requests",
+        Role::Leader => "/app/dashboard",
+        Role::Admin => "/app/org",
+    }
+}
+
+fn links(role: Role) -> &'static [(&'static str, &'static str)] {
+    match role {
+        Role::Frontline => &[
+            ("/app/file", "nav-file"),
+            ("/app/requests", "nav-team-requests"),
+            ("/app/inbox", "nav-inbox"),
+        ],
+        Role::Manager => &[
+            ("/app/requests", "nav-board"),
+            ("/app/file", "nav-file"),
+            ("/app/inbox", "nav-inbox"),
+        ],
+        Role::Service => &[("/app/requests", "nav-board"), ("/app/inbox", "nav-inbox")],
+        Role::Leader => &[
+            ("/app/dashboard", "nav-dashboard"),
+            ("/app/requests", "nav-board"),
+            ("/app/inbox", "nav-inbox"),
+        ],
+        Role::Admin => &[("/app/org", "nav-org")],
+    }
+}
+
+/// How many of the newest inbox items are unread (the badge counts up to 99).
+pub async fn unread(state: &AppState, member: &Member) -> Result<usize, ApiError> {
+    if member.role == Role::Admin {
+        return Ok(0);
+    }
+    let page = state.store.inbox(member.id, None, 99).await?;
+    Ok(page.items.iter().filter(|i| !i.read).count())
+}
+
+impl<'a> Shell<'a> {
+    /// The frame for `ctx`'s reader, with `current` the path of the section.
+    pub async fn new(state: &AppState, ctx: &'a Ctx, current: &str) -> Result<Shell<'a>, ApiError> {
+        let (nav, unread) = match &ctx.member {
+            None => (Vec::new(), 0),
+            Some(member) => (
+                links(member.role)
+                    .iter()
+                    .map(|(href, key)| NavItem {
+                        href,
+                        label: ctx.tr.t(key),
+                        current: *href == current,
+                        badge: *href == "/app/inbox",
+                    })
+                    .collect(),
+                unread(state, member).await?,
+            ),
+        };
+        Ok(Shell {
+            tr: ctx.tr,
+            me: ctx.member.as_ref(),
+            csrf: &ctx.csrf,
+            here: &ctx.here,
+            nav,
+            unread,
+            asset_version: super::ASSET_VERSION,
+        })
+    }
+}
