@@ -13,6 +13,7 @@ pub mod initiatives;
 pub mod metrics;
 pub mod migrations;
 mod org;
+mod preferences;
 pub mod pulse;
 mod requests;
 pub mod retention;

@@ -8,6 +8,7 @@ pub mod inbox_item;
 pub mod initiative;
 pub mod initiative_request;
 pub mod member;
+pub mod member_preference;
 pub mod pulse_answer;
 pub mod pulse_participation;
 pub mod request;

@@ -9,6 +9,7 @@ mod m20261130_000004_create_pulse;
 mod m20261201_000005_create_initiatives;
 mod m20261201_000006_create_webhooks;
 mod m20261201_000007_cover_metric_indexes;
+mod m20261204_000008_create_member_preferences;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_create_initiatives::Migration),
             Box::new(m20261201_000006_create_webhooks::Migration),
             Box::new(m20261201_000007_cover_metric_indexes::Migration),
+            Box::new(m20261204_000008_create_member_preferences::Migration),
         ]
     }
 }

@@ -115,9 +115,18 @@ pub async fn submit(
         Ok(member) => {
             let token = state.tokens.issue(&member).map_err(|e| ctx.fail(e))?;
             tracing::info!(member = %member.id, "Signed in to the pages");
-            let cookie = ctx.session_cookie(token, state.tokens.ttl_seconds());
+            let mut cookies = vec![ctx.session_cookie(token, state.tokens.ttl_seconds())];
+            // The language the member chose follows them to this device.
+            let chosen = state
+                .store
+                .member_language(member.id)
+                .await
+                .map_err(|e| ctx.fail(e))?;
+            if let Some(lang) = chosen.as_deref().and_then(Lang::from_code) {
+                cookies.push(ctx.lang_cookie(lang));
+            }
             let to = next.unwrap_or_else(|| home_of(member.role).to_owned());
-            Ok(ctx.redirect_with(&to, vec![cookie]))
+            Ok(ctx.redirect_with(&to, cookies))
         }
         Err(error @ (ApiError::InvalidCredentials | ApiError::RateLimited(_))) => {
             let status = actix_web::ResponseError::status_code(&error);
@@ -163,7 +172,8 @@ pub struct LanguageForm {
     back: Option<String>,
 }
 
-/// `POST /language`: the switch; the choice is kept on this device.
+/// `POST /language`: the switch; the choice is kept on this device and, for
+/// a signed-in member, remembered for every device they sign in on.
 pub async fn language(
     state: web::Data<AppState>,
     ctx: Ctx,
@@ -173,6 +183,13 @@ pub async fn language(
     ctx.check_csrf(&state, input.csrf.as_deref())?;
     let lang = Lang::from_code(&input.lang)
         .ok_or_else(|| ctx.fail(ApiError::field("lang", "must be en or fr")))?;
+    if let Some(member) = &ctx.member {
+        state
+            .store
+            .set_member_language(member.id, lang.code())
+            .await
+            .map_err(|e| ctx.fail(e))?;
+    }
     let back = safe_next(input.back.as_deref()).unwrap_or_else(|| "/".to_owned());
     Ok(ctx.redirect_with(&back, vec![ctx.lang_cookie(lang)]))
 }
