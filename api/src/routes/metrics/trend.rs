@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use upturn_domain::metrics::Window;
+use upturn_domain::policy::MetricsView;
 use upturn_persistence::MetricsQuery;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -59,7 +60,10 @@ pub async fn trend(
     params: web::Query<MetricsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.store.clock().now();
-    let asked = params.ask(&caller, now)?.existing(&state).await?;
+    let asked = params
+        .ask(MetricsView::Trend, &caller, now)?
+        .existing(&state)
+        .await?;
     let weeks: Vec<_> = asked.window.weeks().take(MAX_WEEKS + 1).collect();
     if weeks.len() > MAX_WEEKS {
         return Err(ApiError::field(
