@@ -18,8 +18,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use upturn_domain::Actor;
-use upturn_domain::model::Role;
 use upturn_domain::org::Member;
+use upturn_domain::policy::{self, Action};
 use uuid::Uuid;
 
 use crate::config::Secret;
@@ -261,20 +261,10 @@ impl Authenticated {
         self.0.actor()
     }
 
-    /// `403` unless the caller has one of `roles`.
-    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
-        if roles.contains(&self.0.role) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(format!(
-                "this needs the role {}",
-                roles
-                    .iter()
-                    .map(|r| r.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" or ")
-            )))
-        }
+    /// Whether the caller may do `action`: `upturn_domain::policy::permit`
+    /// decides, this only renders a refusal (`403`).
+    pub fn may(&self, action: Action) -> Result<(), ApiError> {
+        Ok(policy::permit(&self.actor(), &action)?)
     }
 }
 

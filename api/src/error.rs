@@ -10,6 +10,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse, ResponseError};
 use serde::Serialize;
 use upturn_domain::Refusal;
+use upturn_domain::policy::Denied;
 use upturn_domain::values::FieldError;
 use upturn_persistence::StoreError;
 use utoipa::ToSchema;
@@ -180,6 +181,14 @@ impl From<Refusal> for ApiError {
             Refusal::NotFound => ApiError::NotFound,
             Refusal::Forbidden(why) => ApiError::Forbidden(why.to_owned()),
             Refusal::InvalidTransition(why) => ApiError::InvalidTransition(why.to_owned()),
+        }
+    }
+}
+
+impl From<Denied> for ApiError {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::Forbidden(why) => ApiError::Forbidden(why.to_owned()),
         }
     }
 }

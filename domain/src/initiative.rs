@@ -3,8 +3,8 @@
 //! initiative ("stock size 44 in every store"); its progress reaches every
 //! linked request at once, and completing it answers them all.
 //!
-//! As for requests, this is data plus functions: [`may`] says who may do
-//! what, [`TRANSITIONS`] how an initiative moves, and [`create`], [`patch`]
+//! As for requests, this is data plus functions: [`crate::policy::permit`]
+//! says who may do what, [`TRANSITIONS`] how an initiative moves, and [`create`], [`patch`]
 //! and [`link`] answer the new state (of the initiative and of every request
 //! it touches, each with its event) or a typed refusal. Persistence stores
 //! what they return, all of it in one transaction, or nothing.
@@ -37,7 +37,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::lifecycle::{self, NewEvent, Outcome, Request};
-use crate::model::{EventType, Level, Role, Status, UnitKind, wire_enum};
+use crate::model::{EventType, Level, Status, UnitKind, wire_enum};
+use crate::policy::{self, Action, Denied};
 use crate::values::{Errors, FieldError, Note, Text, Title};
 use crate::visibility::{Actor, Scope};
 
@@ -145,42 +146,6 @@ impl Initiative {
     /// its level.
     pub fn holds(&self, request: &Request) -> bool {
         request.status.is_open() && request.level == self.level() && request.unit_id == self.unit_id
-    }
-}
-
-// ─────────────────────────────────────────────────────────────── who may
-
-/// What a member wants to do with initiatives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    /// List them, read one, ask for suggestions.
-    Read,
-    /// Create one owned by this unit.
-    Create { unit: UnitRef },
-    /// Change one owned by this unit: its fields, its status, its note.
-    Edit { unit_id: Uuid },
-    /// Link requests (that they can see) to any initiative.
-    Link,
-}
-
-/// Who may do what, in one place.
-///
-/// - Front line and admins: nothing (admins see no request content; the
-///   front line hears about initiatives through its requests).
-/// - Managers and service members: read every initiative, link the requests
-///   they can see to any of them (that is how many teams' requests gather
-///   under one), create and edit those of their own unit.
-/// - Leaders: everything, for any unit (leadership may hand an initiative to
-///   the service that will carry it out).
-pub fn may(actor: &Actor, action: Action) -> bool {
-    let own = |unit: Uuid| actor.unit_id == Some(unit);
-    match (actor.role, action) {
-        (Role::Frontline | Role::Admin, _) => false,
-        (Role::Leader, _) => true,
-        (Role::Manager | Role::Service, Action::Read | Action::Link) => true,
-        (Role::Manager, Action::Create { unit }) => unit.kind == UnitKind::Team && own(unit.id),
-        (Role::Service, Action::Create { unit }) => unit.kind == UnitKind::Service && own(unit.id),
-        (Role::Manager | Role::Service, Action::Edit { unit_id }) => own(unit_id),
     }
 }
 
@@ -357,11 +322,11 @@ pub fn create(
     id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Initiative, CreateRefusal> {
-    if !may(actor, Action::Create { unit }) {
-        return Err(CreateRefusal::Forbidden(
-            "managers and services create initiatives for their own unit, leaders for any",
-        ));
-    }
+    policy::permit(actor, &Action::CreateInitiative { unit: Some(unit) }).map_err(|denied| {
+        match denied {
+            Denied::Forbidden(why) => CreateRefusal::Forbidden(why),
+        }
+    })?;
     Ok(Initiative {
         id,
         title: input.title.into_inner(),
@@ -434,16 +399,15 @@ pub fn patch(
     patch: InitiativePatch,
     now: DateTime<Utc>,
 ) -> Result<PatchOutcome, PatchRefusal> {
-    if !may(
+    policy::permit(
         actor,
-        Action::Edit {
-            unit_id: initiative.unit_id,
+        &Action::UpdateInitiative {
+            unit_id: Some(initiative.unit_id),
         },
-    ) {
-        return Err(PatchRefusal::Forbidden(
-            "only the initiative's unit and leaders change an initiative",
-        ));
-    }
+    )
+    .map_err(|denied| match denied {
+        Denied::Forbidden(why) => PatchRefusal::Forbidden(why),
+    })?;
     if initiative.status.is_final() {
         return Err(PatchRefusal::InvalidTransition(FINAL));
     }
@@ -717,11 +681,9 @@ pub fn link(
     candidates: &[LinkCandidate<'_>],
     now: DateTime<Utc>,
 ) -> Result<Vec<Linking>, LinkRefusal> {
-    if !may(actor, Action::Link) {
-        return Err(LinkRefusal::Forbidden(
-            "managers, services and leaders link requests to initiatives",
-        ));
-    }
+    policy::permit(actor, &Action::LinkToInitiative).map_err(|denied| match denied {
+        Denied::Forbidden(why) => LinkRefusal::Forbidden(why),
+    })?;
     if initiative.status.is_final() {
         return Err(LinkRefusal::InvalidTransition(
             "a done or dropped initiative takes no more requests",

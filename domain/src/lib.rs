@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod model;
 pub mod notify;
 pub mod org;
+pub mod policy;
 pub mod pulse;
 pub mod rollup;
 pub mod routing;

@@ -3,7 +3,9 @@
 //! [`file`] creates a request; [`decide`] takes a request, the actor and a
 //! command and answers either the new state of the request with exactly one
 //! event, or a typed [`Refusal`]. Persistence stores what these return and
-//! nothing else, so "who may do what to a request" lives in this file only.
+//! nothing else, so "who may do what to a request" lives in this file only
+//! (who may file one, like every operation outside the lifecycle, is
+//! [`crate::policy`]).
 //!
 //! ```text
 //! new ──ack──▶ acknowledged ──▶ in_progress ──▶ resolved ──follow-up──▶ closed
@@ -15,6 +17,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::model::{Channel, EventType, Kind, Level, Role, Status, UnitKind, Urgency};
+use crate::policy::{self, Action, Denied};
 use crate::sla::SlaPolicy;
 use crate::values::{Category, Contact, Name, Note, Satisfaction, Text, Title, WouldRecommend};
 use crate::visibility::{Actor, Scope};
@@ -224,6 +227,14 @@ pub enum Refusal {
     InvalidTransition(&'static str),
 }
 
+impl From<Denied> for Refusal {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::Forbidden(why) => Refusal::Forbidden(why),
+        }
+    }
+}
+
 /// A decided change: the request as it is after the command, and its event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
@@ -264,21 +275,21 @@ pub struct Filing {
     pub route: Option<(RouteTarget, String)>,
 }
 
-/// Files a request for a customer. Only front-line members and managers of a
-/// team file; the team is theirs. The request starts `new` at level
-/// `manager`, or already `resolved` at the front line.
+/// Files a request for a customer. Who may file is [`policy::permit`]
+/// (front-line members and managers of a team); the team is theirs. The
+/// request starts `new` at level `manager`, or already `resolved` at the
+/// front line.
 pub fn file(
     actor: &Actor,
     input: NewRequest,
     filing: Filing,
 ) -> Result<(Request, NewEvent), Refusal> {
-    let team_id = match (actor.role, actor.unit_id) {
-        (Role::Frontline | Role::Manager, Some(team)) => team,
-        _ => {
-            return Err(Refusal::Forbidden(
-                "only front-line members and managers file requests",
-            ));
-        }
+    policy::permit(actor, &Action::FileRequest)?;
+    // `permit` lets only members of a team file, so the unit is there.
+    let Some(team_id) = actor.unit_id else {
+        return Err(Refusal::Forbidden(
+            "a request is filed by a member of a team",
+        ));
     };
     let now = filing.now;
     let (consent, name, contact) = match input.customer {

@@ -53,43 +53,14 @@ impl Scope {
     }
 }
 
-/// Whose figures a member may read (`GET /metrics/…`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MetricsAccess {
-    /// Leaders: the whole organisation and every unit.
-    Organisation,
-    /// Managers: their own team only.
-    Team(Uuid),
-}
-
-impl MetricsAccess {
-    /// `None` for every other role: no figures at all (`403`).
-    pub fn of(actor: &Actor) -> Option<MetricsAccess> {
-        match (actor.role, actor.unit_id) {
-            (Role::Leader, _) => Some(MetricsAccess::Organisation),
-            (Role::Manager, Some(team)) => Some(MetricsAccess::Team(team)),
-            _ => None,
-        }
-    }
-
-    /// The unit to compute over when the caller asked for `asked`
-    /// (`None`: the whole organisation for leaders, their team for
-    /// managers); `None` when they may not read that unit (`403`: units are
-    /// not secret, only their figures).
-    pub fn unit(self, asked: Option<Uuid>) -> Option<Option<Uuid>> {
-        match (self, asked) {
-            (MetricsAccess::Organisation, asked) => Some(asked),
-            (MetricsAccess::Team(team), None) => Some(Some(team)),
-            (MetricsAccess::Team(team), Some(unit)) => (unit == team).then_some(Some(team)),
-        }
-    }
-
-    /// Whether a unit's own figures may be shown (`/metrics/by-unit`).
-    pub fn admits_unit(self, unit: Uuid) -> bool {
-        match self {
-            MetricsAccess::Organisation => true,
-            MetricsAccess::Team(team) => team == unit,
-        }
+/// The unit a member's figures (`GET /metrics/…`) are computed over, once
+/// [`crate::policy::permit`] has let them ask for `asked`: a manager's are
+/// their team's, named or not; a leader's are the unit asked for, or the
+/// whole organisation (`None`).
+pub fn figures_unit(actor: &Actor, asked: Option<Uuid>) -> Option<Uuid> {
+    match (actor.role, actor.unit_id) {
+        (Role::Manager, Some(team)) => Some(team),
+        _ => asked,
     }
 }
 
@@ -130,24 +101,14 @@ mod tests {
     }
 
     #[test]
-    fn leaders_read_every_unit_managers_their_team_others_nothing() {
+    fn leaders_get_the_unit_they_asked_for_managers_their_team() {
         let team = Uuid::from_u128(1);
         let other = Uuid::from_u128(2);
-        let leader = MetricsAccess::of(&actor(Role::Leader, Some(Uuid::from_u128(5))));
-        assert_eq!(leader, Some(MetricsAccess::Organisation));
-        assert_eq!(leader.and_then(|a| a.unit(None)), Some(None));
-        assert_eq!(leader.and_then(|a| a.unit(Some(other))), Some(Some(other)));
-        let manager = MetricsAccess::of(&actor(Role::Manager, Some(team)));
-        assert_eq!(manager.and_then(|a| a.unit(None)), Some(Some(team)));
-        assert_eq!(manager.and_then(|a| a.unit(Some(team))), Some(Some(team)));
-        assert_eq!(manager.and_then(|a| a.unit(Some(other))), None);
-        assert!(manager.is_some_and(|a| a.admits_unit(team) && !a.admits_unit(other)));
-        for role in [Role::Frontline, Role::Service, Role::Admin] {
-            assert_eq!(
-                MetricsAccess::of(&actor(role, Some(team))),
-                None,
-                "{role:?}"
-            );
-        }
+        let leader = actor(Role::Leader, Some(Uuid::from_u128(5)));
+        assert_eq!(figures_unit(&leader, None), None);
+        assert_eq!(figures_unit(&leader, Some(other)), Some(other));
+        let manager = actor(Role::Manager, Some(team));
+        assert_eq!(figures_unit(&manager, None), Some(team));
+        assert_eq!(figures_unit(&manager, Some(team)), Some(team));
     }
 }

@@ -6,7 +6,7 @@
 //! initiative of every kind of unit are compared with oracles written here
 //! as plain tables from SPEC.md and the decisions of
 //! docs/decisions/0008-initiatives-and-webhooks.md. The oracles do not call
-//! the crate's helpers (`may`, `Scope`, `Level::depth`, `Level::of_unit`,
+//! the crate's helpers (`policy::permit`, `Scope`, `Level::depth`, `Level::of_unit`,
 //! `Initiative::holds`). Then what completing and dropping do to every
 //! request that was linked, and the counts.
 
@@ -14,13 +14,14 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use uuid::Uuid;
 
 use upturn_domain::initiative::{
-    Action, Counts, CreateRefusal, CurrentLink, Holder, Initiative, InitiativeInput,
-    InitiativePatch, InitiativeStatus, LinkCandidate, LinkProblem, LinkRefusal, LinkedRequest,
-    Linking, NewInitiative, PatchInput, PatchRefusal, TRANSITIONS, UnitRef, by_demand, create,
-    link, may, may_move, patch,
+    Counts, CreateRefusal, CurrentLink, Holder, Initiative, InitiativeInput, InitiativePatch,
+    InitiativeStatus, LinkCandidate, LinkProblem, LinkRefusal, LinkedRequest, Linking,
+    NewInitiative, PatchInput, PatchRefusal, TRANSITIONS, UnitRef, by_demand, create, link,
+    may_move, patch,
 };
 use upturn_domain::lifecycle::Request;
 use upturn_domain::notify::{Audience, recipients};
+use upturn_domain::policy::{Action, permit};
 use upturn_domain::{Actor, Channel, EventType, Kind, Level, Role, Status, UnitKind, Urgency};
 
 // ─────────────────────────────────────────────────────────── the organisation
@@ -130,22 +131,31 @@ fn lookup<K: PartialEq + std::fmt::Debug, V: Copy>(table: &[(K, V)], key: K) -> 
         .unwrap_or_else(|| panic!("no row for {key:?}"))
 }
 
+fn may(actor: &Actor, action: Action) -> bool {
+    permit(actor, &action).is_ok()
+}
+
 #[test]
 fn who_may_do_what() {
     for who in Who::ALL {
         let actor = who.actor();
         let reads = lookup(&MAY_READ_AND_LINK, who);
-        assert_eq!(may(&actor, Action::Read), reads, "{who:?} read");
-        assert_eq!(may(&actor, Action::Link), reads, "{who:?} link");
+        assert_eq!(may(&actor, Action::ReadInitiative), reads, "{who:?} read");
+        assert_eq!(may(&actor, Action::LinkToInitiative), reads, "{who:?} link");
         for (id, _) in OWNERS {
             let own = lookup(&MAY_CREATE_FOR, who).contains(&id);
             assert_eq!(
-                may(&actor, Action::Create { unit: unit(id) }),
+                may(
+                    &actor,
+                    Action::CreateInitiative {
+                        unit: Some(unit(id))
+                    }
+                ),
                 own,
                 "{who:?} create for {id}"
             );
             assert_eq!(
-                may(&actor, Action::Edit { unit_id: id }),
+                may(&actor, Action::UpdateInitiative { unit_id: Some(id) }),
                 own,
                 "{who:?} edit for {id}"
             );
@@ -161,7 +171,7 @@ fn a_manager_cannot_create_for_a_unit_of_another_kind_with_its_id() {
         id: TEAM,
         kind: UnitKind::Service,
     };
-    assert!(!may(&manager, Action::Create { unit: odd }));
+    assert!(!may(&manager, Action::CreateInitiative { unit: Some(odd) }));
 }
 
 // ────────────────────────────────────────────────────────────── fixtures

@@ -19,12 +19,13 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 use upturn_domain::initiative::{
-    self, Action, Counts, CreateRefusal, CurrentLink, Holder, Initiative, InitiativePatch,
+    self, Counts, CreateRefusal, CurrentLink, Holder, Initiative, InitiativePatch,
     InitiativeStatus, LinkCandidate, LinkRefusal, LinkedRequest, NewInitiative, PatchRefusal,
     UnitRef,
 };
 use upturn_domain::lifecycle::{Event, Outcome, Request};
 use upturn_domain::model::UnitKind;
+use upturn_domain::policy::{self, Action};
 use upturn_domain::suggest::{self, Candidate};
 use upturn_domain::values::FieldError;
 use upturn_domain::{Actor, Refusal};
@@ -78,18 +79,11 @@ pub struct Suggested {
     pub shared_words: u64,
 }
 
-fn forbidden_to_read() -> StoreError {
-    StoreError::Refused(Refusal::Forbidden(
-        "managers, services and leaders work with initiatives; the front line hears of them through its requests",
-    ))
-}
-
-fn may_read(actor: &Actor) -> Result<(), StoreError> {
-    if initiative::may(actor, Action::Read) {
-        Ok(())
-    } else {
-        Err(forbidden_to_read())
-    }
+/// `403` for a member whose role has nothing to do with initiatives, before
+/// anything is loaded; where the answer depends on the initiative's unit,
+/// `upturn_domain::initiative` asks again.
+fn permit(actor: &Actor, action: Action) -> Result<(), StoreError> {
+    policy::permit(actor, &action).map_err(|denied| StoreError::Refused(denied.into()))
 }
 
 fn from_create(refusal: CreateRefusal) -> StoreError {
@@ -376,7 +370,7 @@ impl Store {
         input: NewInitiative,
         idem: Option<Idem<InitiativeView>>,
     ) -> Result<InitiativeView, StoreError> {
-        may_read(actor)?;
+        permit(actor, Action::CreateInitiative { unit: None })?;
         let owner = input
             .owner_id(actor)
             .ok_or_else(|| StoreError::invalid("unit_id", "is required"))?;
@@ -414,7 +408,7 @@ impl Store {
         actor: &Actor,
         id: Uuid,
     ) -> Result<InitiativeView, StoreError> {
-        may_read(actor)?;
+        permit(actor, Action::ReadInitiative)?;
         self.view(&self.db, id).await
     }
 
@@ -427,7 +421,7 @@ impl Store {
         cursor: Option<&str>,
         limit: u64,
     ) -> Result<Page<InitiativeView>, StoreError> {
-        may_read(actor)?;
+        permit(actor, Action::ListInitiatives)?;
         let after = cursor
             .map(|c| {
                 parse_demand_cursor(c)
@@ -469,7 +463,7 @@ impl Store {
         patch: InitiativePatch,
         expect: Expectation,
     ) -> Result<InitiativeView, StoreError> {
-        may_read(actor)?;
+        permit(actor, Action::UpdateInitiative { unit_id: None })?;
         let tx = self.write().await?;
         let current = self.load_initiative(&*tx, id, true).await?;
         check_version(current.version, expect.if_match, expect.version)?;
@@ -528,7 +522,7 @@ impl Store {
         id: Uuid,
         request_ids: &[Uuid],
     ) -> Result<InitiativeView, StoreError> {
-        may_read(actor)?;
+        permit(actor, Action::LinkToInitiative)?;
         let tx = self.write().await?;
         let current = self.load_initiative(&*tx, id, true).await?;
         let sorted: Vec<Uuid> = request_ids
@@ -714,7 +708,7 @@ impl Store {
         id: Uuid,
         limit: usize,
     ) -> Result<Vec<Suggested>, StoreError> {
-        may_read(actor)?;
+        permit(actor, Action::InitiativeSuggestions)?;
         let initiative = self.load_initiative(&self.db, id, false).await?;
         let now = self.now();
         let filter = RequestFilter {

@@ -8,6 +8,7 @@ use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use upturn_domain::policy::{self, Action};
 use upturn_persistence::inbox::InboxItem;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -66,6 +67,7 @@ pub async fn inbox(
     caller: Authenticated,
     params: web::Query<InboxParams>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.may(Action::Inbox)?;
     let limit = match params.limit.as_deref().map(str::parse::<u64>) {
         None => 50,
         Some(Ok(limit @ 1..=200)) => limit,
@@ -101,6 +103,7 @@ pub async fn mark_read(
     caller: Authenticated,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.may(Action::Inbox)?;
     let item = state.store.mark_read(caller.0.id, *id).await?;
     Ok(HttpResponse::Ok().json(InboxItemResponse::from(&item)))
 }
@@ -148,6 +151,7 @@ pub async fn ticket(
     state: web::Data<AppState>,
     caller: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
+    caller.may(Action::StreamTicket)?;
     let (ticket, expires_in) = state.tokens.issue_stream_ticket(&caller.0)?;
     Ok(HttpResponse::Created().json(TicketResponse { ticket, expires_in }))
 }
@@ -191,6 +195,7 @@ pub async fn stream(
             Authenticated::extract(&request).await?.0
         }
     };
+    policy::permit(&member.actor(), &Action::Inbox)?;
     let last_event = request
         .headers()
         .get("last-event-id")

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use upturn_domain::model::Role;
 use upturn_domain::org::Member;
+use upturn_domain::policy::Action;
 use upturn_domain::values::{Email, Errors, FieldError, Name, Password};
 use upturn_persistence::{MemberPatch, NewMember};
 use utoipa::ToSchema;
@@ -105,7 +106,7 @@ pub async fn list_members(
     caller: Authenticated,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Admin])?;
+    caller.may(Action::ListMembers)?;
     let page = state
         .store
         .list_members(page.cursor()?, page.limit()?)
@@ -122,7 +123,7 @@ pub async fn get_member(
     caller: Authenticated,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Admin])?;
+    caller.may(Action::ReadMember)?;
     Ok(ok(&state.store.member(*id).await?))
 }
 
@@ -139,7 +140,7 @@ pub async fn create_member(
     request: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Admin])?;
+    caller.may(Action::CreateMember)?;
     let input: CreateMemberBody = http::json(&request, &body)?;
     let mut errors = Errors::default();
     let name = errors.take(Name::parse("name", &input.name));
@@ -187,7 +188,7 @@ pub async fn update_member(
     id: web::Path<Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Admin])?;
+    caller.may(Action::UpdateMember)?;
     let input: UpdateMemberBody = http::json(&request, &body)?;
     let mut errors = Errors::default();
     let name = errors.take(

@@ -3,7 +3,8 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use upturn_domain::model::{Kind, Role, Urgency};
+use upturn_domain::model::{Kind, Urgency};
+use upturn_domain::policy::Action;
 use upturn_domain::routing::{RoutingRule, RuleMatch};
 use upturn_domain::sla::{MAX_SECONDS, SlaPolicy};
 use upturn_domain::values::{Category, Errors, FieldError, Name};
@@ -191,7 +192,7 @@ pub async fn list_rules(
     state: web::Data<AppState>,
     caller: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Leader])?;
+    caller.may(Action::ListRoutingRules)?;
     let rules = state.store.routing_rules().await?;
     Ok(HttpResponse::Ok().json(RuleList {
         items: rules.iter().map(RuleResponse::from).collect(),
@@ -208,7 +209,7 @@ pub async fn get_rule(
     caller: Authenticated,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Leader])?;
+    caller.may(Action::ReadRoutingRule)?;
     let rule = state.store.routing_rule(*id).await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(rule.version))
@@ -227,7 +228,7 @@ pub async fn create_rule(
     request: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Leader])?;
+    caller.may(Action::CreateRoutingRule)?;
     let input: RuleBody = http::json(&request, &body)?;
     let rule_input = input.try_into_domain(&state.categories)?;
     let store = state.store.clone();
@@ -257,7 +258,7 @@ pub async fn replace_rule(
     id: web::Path<Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Leader])?;
+    caller.may(Action::ReplaceRoutingRule)?;
     let input: RuleBody = http::json(&request, &body)?;
     let rule = state
         .store
@@ -283,7 +284,7 @@ pub async fn delete_rule(
     caller: Authenticated,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Leader])?;
+    caller.may(Action::DeleteRoutingRule)?;
     state.store.delete_routing_rule(*id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -325,7 +326,7 @@ pub async fn get_policies(
     state: web::Data<AppState>,
     caller: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Leader])?;
+    caller.may(Action::ReadSlaPolicies)?;
     Ok(HttpResponse::Ok().json(policies_response(&state.store.sla_policies().await?)))
 }
 
@@ -341,7 +342,7 @@ pub async fn put_policies(
     request: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Leader])?;
+    caller.may(Action::ReplaceSlaPolicies)?;
     let input: PoliciesBody = http::json(&request, &body)?;
     let mut errors = Errors::default();
     let mut policies: Vec<SlaPolicy> = Vec::new();

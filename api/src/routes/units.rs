@@ -2,8 +2,9 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use upturn_domain::model::{Role, UnitKind};
+use upturn_domain::model::UnitKind;
 use upturn_domain::org::Unit;
+use upturn_domain::policy::Action;
 use upturn_domain::values::{Errors, FieldError, Name};
 use upturn_persistence::{NewUnit, UnitPatch};
 use utoipa::ToSchema;
@@ -91,9 +92,10 @@ fn ok(unit: &Unit) -> HttpResponse {
     security(("bearer" = [])))]
 pub async fn list_units(
     state: web::Data<AppState>,
-    _caller: Authenticated,
+    caller: Authenticated,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.may(Action::ListUnits)?;
     let page = state
         .store
         .list_units(page.cursor()?, page.limit()?)
@@ -107,9 +109,10 @@ pub async fn list_units(
     security(("bearer" = [])))]
 pub async fn get_unit(
     state: web::Data<AppState>,
-    _caller: Authenticated,
+    caller: Authenticated,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.may(Action::ReadUnit)?;
     Ok(ok(&state.store.unit(*id).await?))
 }
 
@@ -125,7 +128,7 @@ pub async fn create_unit(
     request: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Admin])?;
+    caller.may(Action::CreateUnit)?;
     let input: CreateUnitBody = http::json(&request, &body)?;
     let mut errors = Errors::default();
     let name = errors.take(Name::parse("name", &input.name));
@@ -171,7 +174,7 @@ pub async fn update_unit(
     id: web::Path<Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Admin])?;
+    caller.may(Action::UpdateUnit)?;
     let input: UpdateUnitBody = http::json(&request, &body)?;
     let mut errors = Errors::default();
     let name = errors.take(

@@ -5,7 +5,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use upturn_domain::model::Role;
+use upturn_domain::policy::Action;
 use upturn_domain::values::{Errors, FieldError};
 use upturn_domain::webhook::{WebhookEvents, WebhookSecret, WebhookUrl};
 use upturn_persistence::webhooks::{CreatedWebhook, DeliveryAttempt, NewWebhook, Webhook};
@@ -166,7 +166,7 @@ pub async fn list_webhooks(
     caller: Authenticated,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Leader])?;
+    caller.may(Action::ListWebhooks)?;
     let page = state.store.webhooks(page.cursor()?, page.limit()?).await?;
     Ok(HttpResponse::Ok().json(Paged::<WebhookResponse>::new(page)))
 }
@@ -181,7 +181,7 @@ pub async fn get_webhook(
     caller: Authenticated,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Leader])?;
+    caller.may(Action::ReadWebhook)?;
     let webhook = state.store.webhook(*id).await?;
     Ok(HttpResponse::Ok().json(WebhookResponse::from(&webhook)))
 }
@@ -200,7 +200,7 @@ pub async fn create_webhook(
     request: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Leader])?;
+    caller.may(Action::CreateWebhook)?;
     let input: WebhookBody = http::json(&request, &body)?;
     let new = input.try_into_domain(&state, caller.0.id)?;
     let store = state.store.clone();
@@ -226,7 +226,7 @@ pub async fn delete_webhook(
     caller: Authenticated,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Leader])?;
+    caller.may(Action::DeleteWebhook)?;
     state.store.delete_webhook(*id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -243,7 +243,7 @@ pub async fn list_deliveries(
     id: web::Path<Uuid>,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Leader])?;
+    caller.may(Action::ListDeliveries)?;
     let page = state
         .store
         .webhook_deliveries(*id, page.cursor()?, page.limit()?)

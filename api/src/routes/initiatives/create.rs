@@ -3,10 +3,11 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use upturn_domain::initiative::{InitiativeInput, NewInitiative};
+use upturn_domain::policy::Action;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{InitiativeResponse, answer, may_read};
+use super::{InitiativeResponse, answer};
 use crate::auth::Authenticated;
 use crate::error::{ApiError, Problem};
 use crate::http;
@@ -57,7 +58,7 @@ pub async fn create_initiative(
     request: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    may_read(&caller)?;
+    caller.may(Action::CreateInitiative { unit: None })?;
     let input: CreateInitiativeBody = http::json(&request, &body)?;
     let new = input.try_into_domain()?;
     let actor = caller.actor();

@@ -1,9 +1,10 @@
 //! `GET /api/v1/initiatives/{id}`.
 
 use actix_web::{HttpResponse, web};
+use upturn_domain::policy::Action;
 use uuid::Uuid;
 
-use super::{InitiativeResponse, may_read, ok};
+use super::{InitiativeResponse, ok};
 use crate::auth::Authenticated;
 use crate::error::{ApiError, Problem};
 use crate::startup::AppState;
@@ -25,7 +26,7 @@ pub async fn get_initiative(
     caller: Authenticated,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    may_read(&caller)?;
+    caller.may(Action::ReadInitiative)?;
     let view = state.store.initiative_for(&caller.actor(), *id).await?;
     Ok(ok(&view))
 }

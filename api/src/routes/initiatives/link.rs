@@ -2,10 +2,11 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
+use upturn_domain::policy::Action;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{InitiativeResponse, may_read, ok};
+use super::{InitiativeResponse, ok};
 use crate::auth::Authenticated;
 use crate::error::{ApiError, Problem};
 use crate::http;
@@ -48,7 +49,7 @@ pub async fn link_requests(
     id: web::Path<Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    may_read(&caller)?;
+    caller.may(Action::LinkToInitiative)?;
     let input: LinkBody = http::json(&request, &body)?;
     if input.request_ids.is_empty() {
         return Err(ApiError::field(

@@ -1,8 +1,9 @@
 //! `GET /api/v1/initiatives`.
 
 use actix_web::{HttpResponse, web};
+use upturn_domain::policy::Action;
 
-use super::{InitiativeResponse, may_read};
+use super::InitiativeResponse;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, Problem};
 use crate::http::{PageParams, Paged};
@@ -25,7 +26,7 @@ pub async fn list_initiatives(
     caller: Authenticated,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    may_read(&caller)?;
+    caller.may(Action::ListInitiatives)?;
     let cursor = page.cursor.as_deref().filter(|c| !c.is_empty());
     let page = state
         .store

@@ -3,11 +3,12 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Deserializer};
 use upturn_domain::initiative::{InitiativePatch, PatchInput};
+use upturn_domain::policy::Action;
 use upturn_persistence::Expectation;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{InitiativeResponse, may_read, ok};
+use super::{InitiativeResponse, ok};
 use crate::auth::Authenticated;
 use crate::error::{ApiError, Problem};
 use crate::http;
@@ -75,7 +76,7 @@ pub async fn patch_initiative(
     id: web::Path<Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    may_read(&caller)?;
+    caller.may(Action::UpdateInitiative { unit_id: None })?;
     let input: PatchInitiativeBody = http::json(&request, &body)?;
     let patch = input.try_into_domain()?;
     let expect = Expectation {

@@ -2,11 +2,11 @@
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
+use upturn_domain::policy::Action;
 use upturn_persistence::initiatives::{SUGGESTION_CANDIDATES, SUGGESTION_WINDOW_DAYS};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::may_read;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, Problem};
 use crate::routes::requests::RequestResponse;
@@ -58,7 +58,7 @@ pub async fn suggestions(
     id: web::Path<Uuid>,
     params: web::Query<SuggestionParams>,
 ) -> Result<HttpResponse, ApiError> {
-    may_read(&caller)?;
+    caller.may(Action::InitiativeSuggestions)?;
     // The description above states these figures: keep them together.
     const _: () = assert!(SUGGESTION_WINDOW_DAYS == 90 && SUGGESTION_CANDIDATES == 500);
     let limit = match params.limit.as_deref().map(str::parse::<usize>) {

@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
+use upturn_domain::policy::MetricsView;
 use upturn_persistence::MetricsQuery;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -48,7 +49,10 @@ pub async fn by_category(
     params: web::Query<MetricsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.store.clock().now();
-    let asked = params.ask(&caller, now)?.existing(&state).await?;
+    let asked = params
+        .ask(MetricsView::ByCategory, &caller, now)?
+        .existing(&state)
+        .await?;
     let query = MetricsQuery {
         window: asked.window,
         unit_id: asked.unit_id,

@@ -3,6 +3,7 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
+use upturn_domain::policy::{Action, MetricsView};
 use upturn_persistence::MetricsQuery;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -64,7 +65,10 @@ pub async fn by_unit_of(
     page: &PageParams,
 ) -> Result<ByUnitResponse, ApiError> {
     let now = state.store.clock().now();
-    let asked = params.ask(caller, now)?.existing(state).await?;
+    let asked = params
+        .ask(MetricsView::ByUnit, caller, now)?
+        .existing(state)
+        .await?;
     let (units, next_cursor) = match asked.unit_id {
         Some(unit) => (vec![unit], None),
         None => {
@@ -78,7 +82,14 @@ pub async fn by_unit_of(
     };
     let units: Vec<Uuid> = units
         .into_iter()
-        .filter(|u| asked.access.admits_unit(*u))
+        .filter(|unit| {
+            caller
+                .may(Action::Metrics {
+                    view: MetricsView::ByUnit,
+                    unit: Some(*unit),
+                })
+                .is_ok()
+        })
         .collect();
     let queries: Vec<MetricsQuery> = units
         .iter()

@@ -4,7 +4,7 @@
 //! Every figure is defined in `docs/metrics.md` (one sentence, one formula)
 //! and computed by the domain; the roll-ups behind them are decision 0006.
 //! Leaders read everything; a manager reads their own team only (`403` for
-//! another unit); anyone else gets `403`.
+//! another unit); anyone else gets `403` (`upturn_domain::policy::permit`).
 
 pub mod by_category;
 pub mod by_unit;
@@ -16,8 +16,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use upturn_domain::metrics::{Overview, Window};
+use upturn_domain::policy::{Action, MetricsView};
 use upturn_domain::values::{Errors, FieldError};
-use upturn_domain::visibility::MetricsAccess;
+use upturn_domain::visibility::figures_unit;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -48,15 +49,18 @@ pub struct Asked {
     pub window: Window,
     /// The unit to compute over; `None` for the whole organisation.
     pub unit_id: Option<Uuid>,
-    pub access: MetricsAccess,
 }
 
 impl MetricsParams {
     /// Parses the period and checks the caller may read the unit.
-    pub fn ask(&self, caller: &Authenticated, now: DateTime<Utc>) -> Result<Asked, ApiError> {
-        let access = MetricsAccess::of(&caller.actor()).ok_or_else(|| {
-            ApiError::Forbidden("leaders read the metrics; managers their own team's".into())
-        })?;
+    pub fn ask(
+        &self,
+        view: MetricsView,
+        caller: &Authenticated,
+        now: DateTime<Utc>,
+    ) -> Result<Asked, ApiError> {
+        // A member without figures is `403` whatever the parameters say.
+        caller.may(Action::Metrics { view, unit: None })?;
         let mut errors = Errors::default();
         let from = errors
             .take(time_param("from", self.from.as_deref()))
@@ -86,13 +90,10 @@ impl MetricsParams {
                 format!("a period covers at most {MAX_DAYS} days"),
             ));
         }
-        let unit_id = access.unit(unit).ok_or_else(|| {
-            ApiError::Forbidden("a manager reads their own team's figures only".into())
-        })?;
+        caller.may(Action::Metrics { view, unit })?;
         Ok(Asked {
             window,
-            unit_id,
-            access,
+            unit_id: figures_unit(&caller.actor(), unit),
         })
     }
 }

@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use upturn_domain::metrics::Window;
+use upturn_domain::policy::MetricsView;
 use upturn_persistence::MetricsQuery;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -68,7 +69,10 @@ pub async fn trend_of(
     params: &MetricsParams,
 ) -> Result<TrendResponse, ApiError> {
     let now = state.store.clock().now();
-    let asked = params.ask(caller, now)?.existing(state).await?;
+    let asked = params
+        .ask(MetricsView::Trend, caller, now)?
+        .existing(state)
+        .await?;
     let weeks: Vec<_> = asked.window.weeks().take(MAX_WEEKS + 1).collect();
     if weeks.len() > MAX_WEEKS {
         return Err(ApiError::field(

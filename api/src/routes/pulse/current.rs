@@ -2,9 +2,10 @@
 //! has answered it.
 
 use actix_web::{HttpResponse, web};
+use upturn_domain::policy::Action;
 use upturn_domain::pulse::Period;
 
-use super::{PulseStatusResponse, answering_unit};
+use super::PulseStatusResponse;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, Problem};
 use crate::startup::AppState;
@@ -25,7 +26,7 @@ pub async fn current(
     state: web::Data<AppState>,
     caller: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
-    answering_unit(&caller)?;
+    caller.may(Action::CurrentPulse)?;
     let period = Period::of(state.store.clock().now());
     let answered = state.store.pulse_answered(caller.0.id, period).await?;
     Ok(HttpResponse::Ok().json(PulseStatusResponse::new(period, answered)))

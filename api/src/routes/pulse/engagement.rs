@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use upturn_domain::metrics::Window;
-use upturn_domain::model::Role;
+use upturn_domain::policy::Action;
 use upturn_domain::pulse::{Period, PulseFigures, Tally, UnitRelease, release};
 use upturn_domain::values::{Errors, FieldError};
 use upturn_persistence::{MetricsQuery, Store};
@@ -187,7 +187,7 @@ pub async fn engagement(
     caller: Authenticated,
     params: web::Query<EngagementParams>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Leader])?;
+    caller.may(Action::Engagement)?;
     let now = state.store.clock().now();
     let (period, unit_id) = params.parse(now)?;
     let week = state.store.pulse_week(period).await?;

@@ -11,6 +11,7 @@ pub mod current;
 pub mod engagement;
 
 use serde::Serialize;
+use upturn_domain::policy::Action;
 use upturn_domain::pulse::Period;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -36,11 +37,13 @@ impl PulseStatusResponse {
     }
 }
 
-/// The unit the caller answers for: members of a unit answer, admins
-/// (who belong to none) get `403`.
+/// The unit the caller answers for, once `policy::permit` has let them
+/// answer (members of a unit; admins, who belong to none, get `403`).
 fn answering_unit(caller: &Authenticated) -> Result<Uuid, ApiError> {
-    caller
-        .0
-        .unit_id
-        .ok_or_else(|| ApiError::Forbidden("the pulse is answered by members of a unit".to_owned()))
+    caller.may(Action::AnswerPulse)?;
+    caller.0.unit_id.ok_or_else(|| {
+        ApiError::Internal(anyhow::anyhow!(
+            "the policy let a member without a unit take part in the pulse"
+        ))
+    })
 }

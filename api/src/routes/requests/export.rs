@@ -13,7 +13,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use std::sync::Arc;
 use upturn_domain::Actor;
 use upturn_domain::lifecycle::Request;
-use upturn_domain::model::Role;
+use upturn_domain::policy::Action;
 use upturn_persistence::RequestFilter;
 
 use super::list::ListParams;
@@ -155,7 +155,7 @@ pub async fn export_requests(
     caller: Authenticated,
     filters: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Leader])?;
+    caller.may(Action::ExportRequests)?;
     let export = Export {
         filter: filters.try_into_filter()?,
         actor: caller.actor(),
