@@ -257,7 +257,13 @@ async fn a_page_of_another_teams_request_is_404_like_the_api(app: TestApp) {
     app.get(&format!("/api/v1/requests/{id}"), &o.front_b.token)
         .await
         .expect(404);
-    // Unknown ids and malformed ones are 404 too.
+    // Unknown ids and malformed ones are 404 too, and so is a page that
+    // does not exist (in words; the API's unknown paths stay problem+json).
+    let missing = front_a.get("/app/no-such-page").await.expect(404);
+    assert!(missing.html.contains("There is nothing here"));
+    app.get_public("/api/v1/no-such-thing")
+        .await
+        .expect_problem(404, "not_found");
     front_a.get("/app/requests/not-an-id").await.expect(404);
     front_a
         .get(&format!("/app/requests/{}", uuid::Uuid::now_v7()))

@@ -173,6 +173,7 @@ impl Application {
                 )
                 .configure(crate::routes::configure)
                 .configure(crate::web::configure)
+                .default_service(web::to(crate::web::not_found))
         })
         .listen(listener)?
         .shutdown_timeout(10)

@@ -30,6 +30,25 @@ async fn asset(body: &'static str, content_type: &'static str) -> HttpResponse {
         .body(body)
 }
 
+/// What answers an address nothing serves: a page in words under the
+/// pages' own prefixes (`/app/`, `/t/`), problem+json everywhere else, as
+/// the API always answered.
+pub async fn not_found(
+    ctx: Ctx,
+    request: actix_web::HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let path = request.path();
+    let page = ["/app/", "/t/"]
+        .iter()
+        .any(|prefix| path.starts_with(prefix));
+    if !page {
+        return Ok(actix_web::ResponseError::error_response(
+            &crate::error::ApiError::NotFound,
+        ));
+    }
+    Err(ctx.fail(crate::error::ApiError::NotFound))
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use pages::*;
     cfg.route("/", web::get().to(sign_in::page))
