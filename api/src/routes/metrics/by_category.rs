@@ -48,10 +48,19 @@ pub async fn by_category(
     caller: Authenticated,
     params: web::Query<MetricsParams>,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(by_category_of(&state, &caller, &params).await?))
+}
+
+/// The figures themselves, for the API and the leadership dashboard alike.
+pub async fn by_category_of(
+    state: &AppState,
+    caller: &Authenticated,
+    params: &MetricsParams,
+) -> Result<ByCategoryResponse, ApiError> {
     let now = state.store.clock().now();
     let asked = params
-        .ask(MetricsView::ByCategory, &caller, now)?
-        .existing(&state)
+        .ask(MetricsView::ByCategory, caller, now)?
+        .existing(state)
         .await?;
     let query = MetricsQuery {
         window: asked.window,
@@ -68,9 +77,9 @@ pub async fn by_category(
             figures: overview.into(),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(ByCategoryResponse {
+    Ok(ByCategoryResponse {
         period: asked.window.into(),
         unit_id: asked.unit_id,
         items,
-    }))
+    })
 }

@@ -84,11 +84,23 @@ pub async fn answer(
 ) -> Result<HttpResponse, ApiError> {
     let unit_id = answering_unit(&caller)?;
     let input: PulseAnswerBody = http::json(&request, &body)?;
+    let period = answer_of(&state, &caller, unit_id, input).await?;
+    Ok(http::created("/api/v1/pulse/current").json(PulseStatusResponse::new(period, true)))
+}
+
+/// Records the caller's answer for this week, for the API and the pulse
+/// page alike; answers the week it counts for.
+pub async fn answer_of(
+    state: &AppState,
+    caller: &Authenticated,
+    unit_id: uuid::Uuid,
+    input: PulseAnswerBody,
+) -> Result<Period, ApiError> {
     let (answer, comment) = input.try_into_domain()?;
     let period = Period::of(state.store.clock().now());
     state
         .store
         .answer_pulse(caller.0.id, unit_id, period, answer, comment)
         .await?;
-    Ok(http::created("/api/v1/pulse/current").json(PulseStatusResponse::new(period, true)))
+    Ok(period)
 }

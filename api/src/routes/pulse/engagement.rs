@@ -187,6 +187,15 @@ pub async fn engagement(
     caller: Authenticated,
     params: web::Query<EngagementParams>,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(engagement_of(&state, &caller, &params).await?))
+}
+
+/// The figures themselves, for the API and the leadership dashboard alike.
+pub async fn engagement_of(
+    state: &AppState,
+    caller: &Authenticated,
+    params: &EngagementParams,
+) -> Result<EngagementResponse, ApiError> {
     caller.may(Action::Engagement)?;
     let now = state.store.clock().now();
     let (period, unit_id) = params.parse(now)?;
@@ -227,13 +236,13 @@ pub async fn engagement(
             pleasure: figures.map(|f| f.pleasure),
             engagement: figures.map(|f| f.engagement),
             comments,
-            outcomes: outcomes(&state, period, unit.unit_id, now).await?,
+            outcomes: outcomes(state, period, unit.unit_id, now).await?,
         });
     }
-    Ok(HttpResponse::Ok().json(EngagementResponse {
+    Ok(EngagementResponse {
         min_group: released.min_group.get(),
         period: period.to_string(),
         items,
         total: released.total.map(EngagementTotal::from),
-    }))
+    })
 }

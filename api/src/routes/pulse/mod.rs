@@ -39,7 +39,7 @@ impl PulseStatusResponse {
 
 /// The unit the caller answers for, once `policy::permit` has let them
 /// answer (members of a unit; admins, who belong to none, get `403`).
-fn answering_unit(caller: &Authenticated) -> Result<Uuid, ApiError> {
+pub(crate) fn answering_unit(caller: &Authenticated) -> Result<Uuid, ApiError> {
     caller.may(Action::AnswerPulse)?;
     caller.0.unit_id.ok_or_else(|| {
         ApiError::Internal(anyhow::anyhow!(
