@@ -3,6 +3,7 @@
 //! a small HTTP client, and an organisation to act in.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod browser;
 pub mod pages;
 pub mod sse;
 
