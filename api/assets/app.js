@@ -116,9 +116,13 @@
   var outboxWords = document.getElementById("outbox-words");
   function outboxSays(name) { return outboxWords ? outboxWords.getAttribute("data-" + name) : ""; }
 
+  // The last thing said about the queue stays until something new is said.
+  var lastSaid = null;
   function showOutbox(extra, link) {
     var box = document.getElementById("outbox");
     if (!box) return;
+    if (extra) lastSaid = { text: extra, link: link };
+    else if (lastSaid) { extra = lastSaid.text; link = lastSaid.link; }
     var waiting = load().length;
     box.textContent = "";
     if (extra) {
@@ -220,7 +224,7 @@
     showOutbox();
     if (load().length) flush();
     window.addEventListener("online", function () { flush(); });
-    setInterval(function () { if (load().length) flush(); }, 15000);
+    setInterval(function () { if (load().length) flush(); }, 5000);
     if (document.body.getAttribute("data-live") === "on" && window.EventSource) openStream(0);
   });
 })();
