@@ -576,7 +576,67 @@ async fn the_language_switch_is_remembered_for_the_member(app: TestApp) {
     assert_eq!(away.header("location").as_deref(), Some("/"));
 }
 
+async fn the_pulse_is_answered_once_from_its_page(app: TestApp) {
+    let o = org(&app).await;
+    let mut front = Visitor::signed_in(&app, "front.a@test.upturn", "en").await;
+    let page = front.get("/app/pulse").await.expect(200);
+    assert!(
+        page.html.contains("id=\"pulse\""),
+        "the form: {}",
+        page.html
+    );
+    assert!(page.html.contains("never kept with your name"));
+    let answer = [
+        ("happiness", "4"),
+        ("pleasure", "5"),
+        ("engagement", "3"),
+        ("comment", ""),
+    ];
+    let missing = front
+        .post("/app/pulse", &[("happiness", "4"), ("pleasure", "5")])
+        .await
+        .expect(422);
+    assert!(missing.html.contains("Some fields need another look."));
+    let sent = front.post("/app/pulse", &answer).await;
+    assert_eq!(sent.status, 303, "{}", sent.html);
+    let page = front.get("/app/pulse?thanks=1").await.expect(200);
+    assert!(page.html.contains("id=\"pulse-thanks\""));
+    assert!(
+        !page.html.contains("id=\"pulse\""),
+        "answered: no form any more"
+    );
+    let again = front.post("/app/pulse", &answer).await.expect(409);
+    assert!(again.html.contains("You have already answered this week."));
+    let current = app
+        .get("/api/v1/pulse/current", &o.front_a.token)
+        .await
+        .expect(200);
+    assert_eq!(current.body["answered"], true);
+    // Admins belong to no unit: refused as by the API.
+    let mut admin = Visitor::signed_in(&app, common::ADMIN_EMAIL, "en").await;
+    admin.get("/app/pulse").await.expect(403);
+    // Leadership reads the pulse beside the customers' outcomes, by category too.
+    app.file(&o.front_a).await;
+    let mut leader = Visitor::signed_in(&app, "leader@test.upturn", "en").await;
+    let dashboard = leader.get("/app/dashboard").await.expect(200);
+    assert!(
+        dashboard.html.contains("id=\"pulse-title\""),
+        "{}",
+        dashboard.html
+    );
+    assert!(
+        dashboard
+            .html
+            .contains("<th scope=\"row\">Availability</th>")
+    );
+    // A manager reads their team's figures, without the pulse (leaders only).
+    let mut manager = Visitor::signed_in(&app, "manager.a@test.upturn", "en").await;
+    let dashboard = manager.get("/app/dashboard").await.expect(200);
+    assert!(!dashboard.html.contains("id=\"pulse-title\""));
+}
+
 on_both_backends!(
+    the_pulse_is_answered_once_from_its_page,
     signing_in_opens_each_members_home,
     a_wrong_password_is_told_in_words_and_a_signed_out_visitor_is_sent_to_sign_in,
     every_form_needs_its_own_csrf_token,

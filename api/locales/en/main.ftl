@@ -230,6 +230,14 @@ m-trend = Week by week
 m-trend-volume = Requests filed per week
 m-trend-share = Solved at the front line per week
 m-by-unit = By unit
+m-by-category = By category
+m-pulse = Team pulse, week { $period }, beside customer outcomes
+m-pulse-def = Means from 1 to 5. A unit's answers are shown only when at least { $count } people answered, and never in a way that lets one answer be worked out.
+m-pulse-answers = Answers
+m-pulse-happiness = Happy at work
+m-pulse-pleasure = Enjoyed the work
+m-pulse-engagement = Involved
+m-pulse-hidden = Hidden: fewer than { $count } answers, or showing it would reveal a small group.
 
 ## Tracking page (customers)
 track-code = Tracking code { $code }
@@ -300,3 +308,20 @@ duration-days = { $count ->
     [one] { $count } day
    *[other] { $count } days
 }
+
+## Pulse
+nav-pulse = Pulse
+pulse-title = Team pulse, week { $period }
+pulse-lead = Three questions, once a week. Your answer counts for your unit and is never kept with your name; a unit's results are shown only when at least { $count } people answered.
+pulse-question-happiness = How happy are you at work this week?
+pulse-question-pleasure = How much did you enjoy what you did?
+pulse-question-engagement = How involved do you feel in improving things?
+pulse-scale = 1: not at all — 5: very much.
+pulse-comment = Anything to add?
+pulse-submit = Send my answer
+pulse-thanks = Thank you: your answer is counted.
+pulse-answered = You have answered this week's pulse. The next one opens on Monday.
+field-happiness = How happy are you at work this week?
+field-pleasure = How much did you enjoy what you did?
+field-engagement = How involved do you feel?
+field-comment = Comment

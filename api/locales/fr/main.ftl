@@ -230,6 +230,14 @@ m-trend = Semaine après semaine
 m-trend-volume = Demandes saisies par semaine
 m-trend-share = Résolues en première ligne par semaine
 m-by-unit = Par unité
+m-by-category = Par catégorie
+m-pulse = Baromètre de l'équipe, semaine { $period }, à côté des résultats clients
+m-pulse-def = Moyennes de 1 à 5. Les réponses d'une unité ne sont montrées que si au moins { $count } personnes ont répondu, et jamais d'une façon qui permettrait de retrouver une réponse.
+m-pulse-answers = Réponses
+m-pulse-happiness = Heureux au travail
+m-pulse-pleasure = Plaisir au travail
+m-pulse-engagement = Impliqués
+m-pulse-hidden = Masqué : moins de { $count } réponses, ou le montrer révélerait un petit groupe.
 
 ## Page de suivi (clients)
 track-code = Code de suivi { $code }
@@ -300,3 +308,20 @@ duration-days = { $count ->
     [one] { $count } jour
    *[other] { $count } jours
 }
+
+## Baromètre
+nav-pulse = Baromètre
+pulse-title = Baromètre de l'équipe, semaine { $period }
+pulse-lead = Trois questions, une fois par semaine. Votre réponse compte pour votre unité et n'est jamais gardée avec votre nom ; les résultats d'une unité ne sont montrés que si au moins { $count } personnes ont répondu.
+pulse-question-happiness = Êtes-vous heureux au travail cette semaine ?
+pulse-question-pleasure = Avez-vous pris plaisir à ce que vous avez fait ?
+pulse-question-engagement = Vous sentez-vous impliqué pour faire avancer les choses ?
+pulse-scale = 1 : pas du tout — 5 : tout à fait.
+pulse-comment = Quelque chose à ajouter ?
+pulse-submit = Envoyer ma réponse
+pulse-thanks = Merci : votre réponse est comptée.
+pulse-answered = Vous avez répondu au baromètre de cette semaine. Le prochain ouvre lundi.
+field-happiness = Êtes-vous heureux au travail cette semaine ?
+field-pleasure = Avez-vous pris plaisir à ce que vous avez fait ?
+field-engagement = Vous sentez-vous impliqué ?
+field-comment = Commentaire

@@ -75,6 +75,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/inbox", web::get().to(inbox::page))
                 .route("/inbox/read", web::post().to(inbox::read_all))
                 .route("/stream-ticket", web::post().to(inbox::stream_ticket))
+                .route("/pulse", web::get().to(pulse::page))
+                .route("/pulse", web::post().to(pulse::submit))
                 .route("/dashboard", web::get().to(dashboard::page)),
         );
 }

@@ -51,17 +51,24 @@ fn links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/app/file", "nav-file"),
             ("/app/requests", "nav-team-requests"),
             ("/app/inbox", "nav-inbox"),
+            ("/app/pulse", "nav-pulse"),
         ],
         Role::Manager => &[
             ("/app/requests", "nav-board"),
             ("/app/file", "nav-file"),
             ("/app/inbox", "nav-inbox"),
+            ("/app/pulse", "nav-pulse"),
         ],
-        Role::Service => &[("/app/requests", "nav-board"), ("/app/inbox", "nav-inbox")],
+        Role::Service => &[
+            ("/app/requests", "nav-board"),
+            ("/app/inbox", "nav-inbox"),
+            ("/app/pulse", "nav-pulse"),
+        ],
         Role::Leader => &[
             ("/app/dashboard", "nav-dashboard"),
             ("/app/requests", "nav-board"),
             ("/app/inbox", "nav-inbox"),
+            ("/app/pulse", "nav-pulse"),
         ],
         Role::Admin => &[("/app/org", "nav-org")],
     }

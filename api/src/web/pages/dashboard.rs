@@ -11,11 +11,14 @@ use uuid::Uuid;
 use super::intake::Choice;
 use super::render;
 use crate::auth::Authenticated;
+use crate::error::ApiError;
 use crate::http::PageParams;
 use crate::routes::metrics::MetricsParams;
+use crate::routes::metrics::by_category::by_category_of;
 use crate::routes::metrics::by_unit::by_unit_of;
 use crate::routes::metrics::overview::{OverviewResponse, overview_of};
 use crate::routes::metrics::trend::trend_of;
+use crate::routes::pulse::engagement::{EngagementParams, engagement_of};
 use crate::startup::AppState;
 use crate::web::context::{Ctx, PageError};
 use crate::web::shell::Shell;
@@ -46,6 +49,26 @@ pub struct UnitRow {
     pub satisfaction: Option<f64>,
 }
 
+/// A unit's week of the pulse, beside its customers' outcomes.
+pub struct PulseRow {
+    pub name: String,
+    /// `None` when the group is under the minimum (hidden).
+    pub answers: Option<u64>,
+    pub happiness: Option<f64>,
+    pub pleasure: Option<f64>,
+    pub engagement: Option<f64>,
+    pub satisfaction: Option<f64>,
+    pub frontline: Option<f64>,
+    pub sla: Option<f64>,
+}
+
+/// The latest released week of the pulse.
+pub struct PulseWeek {
+    pub period: String,
+    pub min_group: u64,
+    pub rows: Vec<PulseRow>,
+}
+
 #[derive(Template)]
 #[template(path = "web/dashboard.html")]
 struct DashboardPage<'a> {
@@ -57,6 +80,8 @@ struct DashboardPage<'a> {
     share_bars: Vec<Bar>,
     chart_width: usize,
     by_unit: Vec<UnitRow>,
+    by_category: Vec<UnitRow>,
+    pulse: Option<PulseWeek>,
 }
 
 const CHART_HEIGHT: usize = 120;
@@ -121,6 +146,24 @@ pub async fn page(
     )
     .await
     .map_err(fail)?;
+    let by_category = by_category_of(&state, &caller, &params)
+        .await
+        .map_err(fail)?;
+    // Engagement is leadership's alone: for others the section is left out.
+    let engagement = match engagement_of(
+        &state,
+        &caller,
+        &EngagementParams {
+            period: None,
+            unit_id: None,
+        },
+    )
+    .await
+    {
+        Ok(week) => Some(week),
+        Err(ApiError::Forbidden(_)) => None,
+        Err(other) => return Err(ctx.fail(other)),
+    };
     let weeks: Vec<_> = trend.items.iter().rev().take(12).rev().collect();
     let max_volume = weeks
         .iter()
@@ -191,6 +234,37 @@ pub async fn page(
                 satisfaction: u.figures.satisfaction.mean,
             })
             .collect(),
+        by_category: by_category
+            .items
+            .iter()
+            .filter(|c| c.figures.volume.total > 0)
+            .map(|c| UnitRow {
+                name: tr.category(&c.category),
+                total: c.figures.volume.total,
+                open: c.figures.backlog.open,
+                frontline: c.figures.frontline_resolution_share,
+                sla: c.figures.sla_compliance,
+                satisfaction: c.figures.satisfaction.mean,
+            })
+            .collect(),
+        pulse: engagement.map(|week| PulseWeek {
+            period: week.period.clone(),
+            min_group: week.min_group,
+            rows: week
+                .items
+                .iter()
+                .map(|i| PulseRow {
+                    name: name_of(i.unit_id),
+                    answers: i.answers,
+                    happiness: i.happiness,
+                    pleasure: i.pleasure,
+                    engagement: i.engagement,
+                    satisfaction: i.outcomes.satisfaction_mean,
+                    frontline: i.outcomes.frontline_resolution_share,
+                    sla: i.outcomes.sla_compliance,
+                })
+                .collect(),
+        }),
         o,
     })
     .map_err(|e| ctx.fail(e))?;

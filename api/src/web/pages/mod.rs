@@ -5,6 +5,7 @@ pub mod board;
 pub mod dashboard;
 pub mod inbox;
 pub mod intake;
+pub mod pulse;
 pub mod request;
 pub mod sign_in;
 pub mod track;
