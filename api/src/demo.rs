@@ -203,10 +203,18 @@ pub async fn seed(store: &Store) -> anyhow::Result<Vec<Login>> {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         for m in page.items {
+            let unit = match m.unit_id {
+                Some(id) => store
+                    .unit(id)
+                    .await
+                    .map(|u| u.name)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?,
+                None => String::new(),
+            };
             logins.push(Login {
                 email: m.email,
                 role: m.role.as_str().to_owned(),
-                unit: String::new(),
+                unit,
             });
         }
         return Ok(logins);
