@@ -9,6 +9,7 @@ pub mod csv;
 pub mod delivery;
 pub mod demo;
 pub mod error;
+pub mod headers;
 pub mod http;
 pub mod hub;
 pub mod prom;

@@ -165,6 +165,8 @@ impl Application {
                 .wrap(from_fn(crate::prom::record))
                 .wrap(from_fn(crate::error::problem_details))
                 .wrap(TracingLogger::<crate::telemetry::RootSpan>::new())
+                // Outermost, so error answers rendered inside get them too.
+                .wrap(from_fn(crate::headers::security_headers))
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
                 .app_data(web::QueryConfig::default().error_handler(|e, _| json_error(e).into()))
