@@ -138,6 +138,25 @@ text_type!(
     PulseComment, 1, 1_000
 );
 
+/// The words a list is searched for: trimmed, at most 200 characters,
+/// without control characters (a NUL would end the pattern early in
+/// SQLite and be refused by PostgreSQL). Empty means no search.
+pub fn search_words(field: &str, raw: Option<&str>) -> Result<Option<String>, FieldError> {
+    let Some(words) = raw.map(str::trim).filter(|q| !q.is_empty()) else {
+        return Ok(None);
+    };
+    if words.chars().any(char::is_control) {
+        return Err(FieldError::new(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    if words.chars().count() > 200 {
+        return Err(FieldError::new(field, "must be at most 200 characters"));
+    }
+    Ok(Some(words.to_owned()))
+}
+
 /// A login email: lower-cased, one `@`, something on both sides.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);

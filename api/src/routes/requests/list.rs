@@ -108,12 +108,9 @@ impl ListParams {
                 .take(flag("assigned_to_me", &self.assigned_to_me))
                 .unwrap_or(false),
             overdue: errors.take(flag("overdue", &self.overdue)).unwrap_or(false),
-            q: self
-                .q
-                .as_deref()
-                .map(str::trim)
-                .filter(|q| !q.is_empty())
-                .map(str::to_owned),
+            q: errors
+                .take(upturn_domain::values::search_words("q", self.q.as_deref()))
+                .flatten(),
             filed_after: errors
                 .take(time_param("filed_after", self.filed_after.as_deref()))
                 .flatten(),

@@ -113,7 +113,8 @@ pub async fn page(
             .collect(),
         urgencies: urgency.into_iter().collect(),
         overdue: query.overdue.is_some(),
-        q: Some(query.q.trim().to_owned()).filter(|q| !q.is_empty()),
+        q: upturn_domain::values::search_words("q", Some(&query.q))
+            .map_err(|e| ctx.fail(crate::error::ApiError::Validation(vec![e])))?,
         sort: RequestSort::Deadline,
         ..RequestFilter::default()
     };
