@@ -38,4 +38,40 @@ async fn a_search_with_a_control_character_is_refused_not_widened(app: TestApp) 
     assert_eq!(some.body["items"].as_array().unwrap().len(), 2);
 }
 
-on_both_backends!(a_search_with_a_control_character_is_refused_not_widened);
+async fn a_webhook_url_without_a_written_host_is_refused(app: TestApp) {
+    let o = org(&app).await;
+    for url in [
+        "https:///x",
+        "https:x",
+        "https:/hooks.example.com/",
+        "https://hooks.example.com\\x",
+    ] {
+        let answer = app
+            .post(
+                "/api/v1/webhooks",
+                &o.leader.token,
+                serde_json::json!({"url": url, "events": ["filed"]}),
+            )
+            .await
+            .expect_problem(422, "validation_failed");
+        assert_eq!(
+            answer.body["errors"][0]["field"], "url",
+            "{url}: {:#}",
+            answer.body
+        );
+    }
+    let list = app
+        .get("/api/v1/webhooks", &o.leader.token)
+        .await
+        .expect(200);
+    assert_eq!(
+        list.body["items"].as_array().unwrap().len(),
+        0,
+        "nothing stored"
+    );
+}
+
+on_both_backends!(
+    a_search_with_a_control_character_is_refused_not_widened,
+    a_webhook_url_without_a_written_host_is_refused,
+);

@@ -192,6 +192,16 @@ impl WebhookUrl {
             "http" => false,
             _ => return Err(UrlError::NotHttps),
         };
+        // For http(s), the parser forgives what a user did not mean: `https:///x` and
+        // `https:x` become `https://x/`, and `\` counts as `/`. Only an
+        // authority written out after `://` is taken as the host.
+        match raw.split_once("://") {
+            Some((_, rest)) if !rest.starts_with(['/', '\\']) && !rest.is_empty() => {}
+            _ => return Err(UrlError::NotAUrl),
+        }
+        if raw.contains('\\') {
+            return Err(UrlError::NotAUrl);
+        }
         if !url.username().is_empty() || url.password().is_some() {
             return Err(UrlError::Credentials);
         }

@@ -161,6 +161,12 @@ fn urls_follow_the_policy() {
         ("hooks.example.com/x", OFF, Err(NotAUrl)),
         ("", OFF, Err(NotAUrl)),
         ("https://", OFF, Err(NotAUrl)),
+        // What the parser would forgive into another host.
+        ("https:///x", OFF, Err(NotAUrl)),
+        ("https:x", OFF, Err(NotAUrl)),
+        ("https:/x.example.com/", OFF, Err(NotAUrl)),
+        ("https://\\x.example.com/", OFF, Err(NotAUrl)),
+        ("https://x.example.com\\hook", OFF, Err(NotAUrl)),
         ("mailto:ops@example.com", OFF, Err(NotHttps)),
         ("https://user:pw@hooks.example.com/", OFF, Err(Credentials)),
         ("https://user@hooks.example.com/", OFF, Err(Credentials)),
