@@ -60,6 +60,10 @@ struct Claims {
     /// `stream` for stream tickets, which open the live stream and nothing else.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     scope: Option<String>,
+    /// The member's token generation when it was issued: a password or
+    /// role change since then ends it.
+    #[serde(default)]
+    generation: i64,
 }
 
 /// How long a stream ticket is valid.
@@ -129,6 +133,7 @@ impl Tokens {
             iat: now,
             exp: now + self.ttl_seconds,
             scope: None,
+            generation: member.token_generation,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .context("Failed to sign a token")
@@ -143,17 +148,18 @@ impl Tokens {
             iat: now,
             exp: now + TICKET_SECONDS,
             scope: Some("stream".to_owned()),
+            generation: member.token_generation,
         };
         let ticket = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .context("Failed to sign a stream ticket")?;
         Ok((ticket, TICKET_SECONDS))
     }
 
-    /// The member id a valid, unexpired token names.
-    pub fn verify(&self, token: &str) -> Option<Uuid> {
+    /// The member id and token generation a valid, unexpired token names.
+    pub fn verify(&self, token: &str) -> Option<(Uuid, i64)> {
         self.decode(token)
             .filter(|c| c.scope.is_none())
-            .map(|c| c.sub)
+            .map(|c| (c.sub, c.generation))
     }
 
     fn decode(&self, token: &str) -> Option<Claims> {
@@ -165,11 +171,11 @@ impl Tokens {
             .map(|data| data.claims)
     }
 
-    /// The member id a valid, unexpired stream ticket names.
-    pub fn verify_stream_ticket(&self, ticket: &str) -> Option<Uuid> {
+    /// The member id and token generation a valid, unexpired stream ticket names.
+    pub fn verify_stream_ticket(&self, ticket: &str) -> Option<(Uuid, i64)> {
         self.decode(ticket)
             .filter(|c| c.scope.as_deref() == Some("stream"))
-            .map(|c| c.sub)
+            .map(|c| (c.sub, c.generation))
     }
 }
 
@@ -236,19 +242,36 @@ impl MemberCache {
 /// or a page's session cookie to a member. Unknown, expired and deactivated
 /// all answer `401`.
 pub async fn member_for_token(state: &AppState, token: Option<&str>) -> Result<Member, ApiError> {
-    let member_id = token
+    let (member_id, generation) = token
         .and_then(|t| state.tokens.verify(t))
         .ok_or(ApiError::Unauthenticated)?;
-    if let Some(member) = state.members.get(member_id) {
-        return Ok(member);
-    }
-    match state.store.member(member_id).await {
-        Ok(member) if member.active => {
-            state.members.put(member.clone());
-            Ok(member)
-        }
-        Ok(_) | Err(upturn_persistence::StoreError::NotFound) => Err(ApiError::Unauthenticated),
-        Err(other) => Err(other.into()),
+    member_of_generation(state, member_id, generation).await
+}
+
+/// The active member `member_id`, if `generation` is still theirs (no
+/// password or role change since the token was issued).
+pub async fn member_of_generation(
+    state: &AppState,
+    member_id: Uuid,
+    generation: i64,
+) -> Result<Member, ApiError> {
+    let member = match state.members.get(member_id) {
+        Some(member) => member,
+        None => match state.store.member(member_id).await {
+            Ok(member) if member.active => {
+                state.members.put(member.clone());
+                member
+            }
+            Ok(_) | Err(upturn_persistence::StoreError::NotFound) => {
+                return Err(ApiError::Unauthenticated);
+            }
+            Err(other) => return Err(other.into()),
+        },
+    };
+    if member.token_generation == generation {
+        Ok(member)
+    } else {
+        Err(ApiError::Unauthenticated)
     }
 }
 

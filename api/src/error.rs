@@ -34,6 +34,8 @@ pub enum ApiError {
     EmailTaken,
     #[error("you have already answered the pulse of this week")]
     AlreadyAnswered,
+    #[error("at least one active admin must remain: make another member admin first")]
+    LastAdmin,
     #[error("the resource was changed meanwhile; reload it (current version {0})")]
     VersionConflict(i64),
     #[error("the resource was changed meanwhile; reload it (current version {0})")]
@@ -78,6 +80,7 @@ impl ApiError {
             ApiError::NotFound => "not_found",
             ApiError::EmailTaken => "email_taken",
             ApiError::AlreadyAnswered => "already_answered",
+            ApiError::LastAdmin => "last_admin",
             ApiError::VersionConflict(_) => "version_conflict",
             ApiError::PreconditionFailed(_) | ApiError::BadPrecondition => "precondition_failed",
             ApiError::InvalidTransition(_) => "invalid_transition",
@@ -101,6 +104,7 @@ impl ApiError {
             ApiError::NotFound => "Not found",
             ApiError::EmailTaken => "Email taken",
             ApiError::AlreadyAnswered => "Already answered",
+            ApiError::LastAdmin => "Last admin",
             ApiError::VersionConflict(_) => "Version conflict",
             ApiError::PreconditionFailed(_) | ApiError::BadPrecondition => "Precondition failed",
             ApiError::InvalidTransition(_) => "Invalid transition",
@@ -164,6 +168,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::NotFound,
             StoreError::EmailTaken => ApiError::EmailTaken,
             StoreError::AlreadyAnswered => ApiError::AlreadyAnswered,
+            StoreError::LastAdmin => ApiError::LastAdmin,
             StoreError::VersionConflict { current } => ApiError::VersionConflict(current),
             StoreError::PreconditionFailed { current } => ApiError::PreconditionFailed(current),
             StoreError::Refused(refusal) => refusal.into(),
@@ -235,9 +240,10 @@ impl ResponseError for ApiError {
             ApiError::Unauthenticated | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::EmailTaken | ApiError::AlreadyAnswered | ApiError::VersionConflict(_) => {
-                StatusCode::CONFLICT
-            }
+            ApiError::EmailTaken
+            | ApiError::AlreadyAnswered
+            | ApiError::LastAdmin
+            | ApiError::VersionConflict(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) | ApiError::BadPrecondition => {
                 StatusCode::PRECONDITION_FAILED
             }

@@ -62,6 +62,9 @@ pub struct Member {
     pub unit_id: Option<uuid::Uuid>,
     pub active: bool,
     pub version: i64,
+    /// Grows when the password or the role changes: tokens issued in an
+    /// earlier generation are refused.
+    pub token_generation: i64,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
@@ -75,4 +78,30 @@ impl Member {
             unit_id: self.unit_id,
         }
     }
+}
+
+/// Why a change to the members is refused whatever who asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum OrgRefusal {
+    /// The change would leave no active admin to manage the members.
+    #[error("at least one active admin must remain")]
+    LastAdmin,
+}
+
+/// At least one active admin always remains: a change that takes the last
+/// one's role or activity away is refused. `others` counts the active
+/// admins besides the member changed.
+pub fn keeps_an_admin(before: &Member, after: &Member, others: u64) -> Result<(), OrgRefusal> {
+    let was = before.active && before.role == crate::model::Role::Admin;
+    let is = after.active && after.role == crate::model::Role::Admin;
+    if was && !is && others == 0 {
+        Err(OrgRefusal::LastAdmin)
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether a change ends the member's older tokens: a new password or a new role.
+pub fn ends_older_tokens(before: &Member, after: &Member, password_changed: bool) -> bool {
+    password_changed || before.role != after.role
 }

@@ -28,6 +28,9 @@ pub enum StoreError {
     /// requests at some indexes of a list cannot be linked).
     #[error("{}", .0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
     Fields(Vec<upturn_domain::values::FieldError>),
+    /// The change would leave no active admin.
+    #[error("at least one active admin must remain")]
+    LastAdmin,
     /// The member has already answered this week's pulse.
     #[error("the pulse of this week is already answered")]
     AlreadyAnswered,

@@ -73,6 +73,7 @@ fn member_from_row(row: member::Model) -> anyhow::Result<Member> {
         unit_id: row.unit_id,
         active: row.active,
         version: row.version,
+        token_generation: row.token_generation,
         created_at: row.created_at,
         updated_at: row.updated_at,
     })
@@ -276,6 +277,7 @@ impl Store {
             unit_id: new.unit_id,
             active: true,
             version: 1,
+            token_generation: 0,
             created_at: at,
             updated_at: at,
         };
@@ -288,6 +290,7 @@ impl Store {
             active: Set(true),
             password_hash: Set(new.password_hash),
             version: Set(1),
+            token_generation: Set(0),
             created_at: Set(at),
             updated_at: Set(at),
         })
@@ -382,10 +385,12 @@ impl Store {
             .context("Failed to load a member")?
             .ok_or(StoreError::NotFound)?;
         check_version(row.version, if_match, body_version)?;
+        let password_changed = patch.password_hash.is_some();
         let password_hash = patch
             .password_hash
             .unwrap_or_else(|| row.password_hash.clone());
-        let mut member = member_from_row(row)?;
+        let before = member_from_row(row)?;
+        let mut member = before.clone();
         let previous = member.version;
         if let Some(name) = patch.name {
             member.name = name;
@@ -404,6 +409,18 @@ impl Store {
         }
         self.check_role_fits(&*tx, member.role, member.unit_id)
             .await?;
+        let other_admins = member::Entity::find()
+            .filter(member::Column::Role.eq(Role::Admin.as_str()))
+            .filter(member::Column::Active.eq(true))
+            .filter(member::Column::Id.ne(id))
+            .count(&*tx)
+            .await
+            .context("Failed to count the active admins")?;
+        upturn_domain::org::keeps_an_admin(&before, &member, other_admins)
+            .map_err(|_| StoreError::LastAdmin)?;
+        if upturn_domain::org::ends_older_tokens(&before, &member, password_changed) {
+            member.token_generation += 1;
+        }
         member.version += 1;
         member.updated_at = now();
         let changed = member::Entity::update_many()
@@ -414,6 +431,10 @@ impl Store {
             .col_expr(member::Column::Active, Expr::value(member.active))
             .col_expr(member::Column::PasswordHash, Expr::value(password_hash))
             .col_expr(member::Column::Version, Expr::value(member.version))
+            .col_expr(
+                member::Column::TokenGeneration,
+                Expr::value(member.token_generation),
+            )
             .col_expr(member::Column::UpdatedAt, Expr::value(member.updated_at))
             .filter(member::Column::Id.eq(id))
             .filter(member::Column::Version.eq(previous))

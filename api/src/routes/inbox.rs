@@ -181,14 +181,11 @@ pub async fn stream(
 ) -> Result<HttpResponse, ApiError> {
     let member = match &params.ticket {
         Some(ticket) => {
-            let id = state
+            let (id, generation) = state
                 .tokens
                 .verify_stream_ticket(ticket)
                 .ok_or(ApiError::Unauthenticated)?;
-            match state.store.member(id).await {
-                Ok(member) if member.active => member,
-                _ => return Err(ApiError::Unauthenticated),
-            }
+            crate::auth::member_of_generation(&state, id, generation).await?
         }
         None => {
             use actix_web::FromRequest;

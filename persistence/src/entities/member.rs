@@ -13,6 +13,7 @@ pub struct Model {
     pub active: bool,
     pub password_hash: String,
     pub version: i64,
+    pub token_generation: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

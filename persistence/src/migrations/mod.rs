@@ -10,6 +10,7 @@ mod m20261201_000005_create_initiatives;
 mod m20261201_000006_create_webhooks;
 mod m20261201_000007_cover_metric_indexes;
 mod m20261204_000008_create_member_preferences;
+mod m20261204_000009_add_member_token_generation;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_create_webhooks::Migration),
             Box::new(m20261201_000007_cover_metric_indexes::Migration),
             Box::new(m20261204_000008_create_member_preferences::Migration),
+            Box::new(m20261204_000009_add_member_token_generation::Migration),
         ]
     }
 }
