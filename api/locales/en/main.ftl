@@ -300,3 +300,43 @@ duration-days = { $count ->
     [one] { $count } day
    *[other] { $count } days
 }
+
+## Organisation (admins)
+org-units = Units
+org-members = Members
+org-new-unit = New unit
+org-create-unit = Create the unit
+org-new-member = New member
+org-create-member = Create the member
+org-edit-hint = Choose a name to change it.
+org-all-categories = Any category
+org-categories-hint = The categories of request this unit handles. None ticked: any category.
+org-no-unit = No unit (administrators only)
+org-role-hint = The role must fit the unit: front line and managers in a team, services in a service unit, leadership in the leadership unit, administrators in none.
+org-password-hint = At least 8 characters. The member can change it later.
+org-state = State
+org-active = Active
+org-inactive = Deactivated
+org-more-members = More members
+org-first-members = Back to the first members
+org-back = Back to the organisation
+org-edit-unit = Change this unit
+org-edit-member = Change this member
+org-deactivate-title = Deactivate
+org-deactivate-explain = A deactivated member can no longer sign in; their requests and history stay. You can reactivate them at any time.
+org-deactivate = Deactivate this member
+org-reactivate-title = Reactivate
+org-reactivate-explain = This member is deactivated and cannot sign in.
+org-reactivate = Reactivate this member
+org-unit-option = { $name } ({ $kind })
+unit-kind-team = Team
+unit-kind-service = Service
+unit-kind-leadership = Leadership
+save = Save
+field-name = Name
+field-unit-kind = Kind of unit
+field-categories = Categories
+field-role = Role
+field-unit_id = Unit
+field-active = Deactivating (no one can deactivate themselves)
+field-version = Version

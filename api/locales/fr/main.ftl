@@ -300,3 +300,43 @@ duration-days = { $count ->
     [one] { $count } jour
    *[other] { $count } jours
 }
+
+## Organisation (administrateurs)
+org-units = Unités
+org-members = Membres
+org-new-unit = Nouvelle unité
+org-create-unit = Créer l'unité
+org-new-member = Nouveau membre
+org-create-member = Créer le membre
+org-edit-hint = Choisissez un nom pour le modifier.
+org-all-categories = Toute catégorie
+org-categories-hint = Les catégories de demandes que traite cette unité. Aucune cochée : toutes.
+org-no-unit = Aucune unité (administrateurs seulement)
+org-role-hint = Le rôle doit correspondre à l'unité : terrain et managers dans une équipe, services dans une unité de service, direction dans l'unité de direction, administrateurs dans aucune.
+org-password-hint = Au moins 8 caractères. Le membre pourra le changer ensuite.
+org-state = État
+org-active = Actif
+org-inactive = Désactivé
+org-more-members = Membres suivants
+org-first-members = Revenir aux premiers membres
+org-back = Retour à l'organisation
+org-edit-unit = Modifier cette unité
+org-edit-member = Modifier ce membre
+org-deactivate-title = Désactiver
+org-deactivate-explain = Un membre désactivé ne peut plus se connecter ; ses demandes et son historique restent. Vous pouvez le réactiver à tout moment.
+org-deactivate = Désactiver ce membre
+org-reactivate-title = Réactiver
+org-reactivate-explain = Ce membre est désactivé et ne peut pas se connecter.
+org-reactivate = Réactiver ce membre
+org-unit-option = { $name } ({ $kind })
+unit-kind-team = Équipe
+unit-kind-service = Service
+unit-kind-leadership = Direction
+save = Enregistrer
+field-name = Nom
+field-unit-kind = Type d'unité
+field-categories = Catégories
+field-role = Rôle
+field-unit_id = Unité
+field-active = Désactivation (personne ne peut se désactiver soi-même)
+field-version = Version

@@ -56,6 +56,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/inbox", web::get().to(inbox::page))
                 .route("/inbox/read", web::post().to(inbox::read_all))
                 .route("/stream-ticket", web::post().to(inbox::stream_ticket))
-                .route("/dashboard", web::get().to(dashboard::page)),
+                .route("/dashboard", web::get().to(dashboard::page))
+                .route("/org", web::get().to(org::page))
+                .route("/org/units", web::post().to(org::create_unit))
+                .route("/org/units/{id}", web::get().to(org::unit))
+                .route("/org/units/{id}", web::post().to(org::update_unit))
+                .route("/org/members", web::post().to(org::create_member))
+                .route("/org/members/{id}", web::get().to(org::member))
+                .route("/org/members/{id}", web::post().to(org::update_member))
+                .route("/org/members/{id}/active", web::post().to(org::set_active)),
         );
 }

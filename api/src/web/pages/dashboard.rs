@@ -10,7 +10,6 @@ use uuid::Uuid;
 
 use super::intake::Choice;
 use super::render;
-use crate::auth::Authenticated;
 use crate::http::PageParams;
 use crate::routes::metrics::MetricsParams;
 use crate::routes::metrics::by_unit::by_unit_of;
@@ -87,7 +86,7 @@ pub async fn page(
     ctx: Ctx,
     query: web::Query<DashboardQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let member = ctx.member()?.clone();
+    let caller = ctx.caller()?;
     let tr = ctx.tr;
     let days = query
         .days
@@ -100,7 +99,6 @@ pub async fn page(
         to: Some(now.to_rfc3339()),
         unit_id: unit_id.map(|u| u.to_string()),
     };
-    let caller = Authenticated(member);
     let fail = |e| ctx.fail(e);
     let o = overview_of(&state, &caller, &params).await.map_err(fail)?;
     let trend = trend_of(&state, &caller, &params).await.map_err(fail)?;
