@@ -340,3 +340,67 @@ field-role = Role
 field-unit_id = Unit
 field-active = Deactivating (no one can deactivate themselves)
 field-version = Version
+
+## Routing rules and deadlines (leadership)
+nav-rules = Rules and deadlines
+rules-title = Routing rules and deadlines
+rules-lead = Where requests go down the pyramid when no one names a unit, and how soon each must be acknowledged and resolved.
+rules-routing = Routing rules
+rules-routing-hint = Tried by position, lowest first: the first active rule that fits a request routes it to its unit. A list left empty fits anything.
+rules-none = No routing rule yet: requests go down only to the unit someone chooses.
+rules-position = Position { $position }
+rules-sends-to = To { $unit }
+rules-on-filing = As soon as filed
+rules-inactive = Not in use
+rules-any = any
+rules-new = New rule
+rules-add = Add the rule
+rules-edit = Change this rule
+rules-back = Back to the rules and deadlines
+rules-delete-title = Delete this rule
+rules-delete-explain = Requests it already routed stay where they are.
+rules-delete = Delete the rule
+rules-position-hint = Rules are tried from the lowest position up.
+rules-none-ticked = None ticked: any.
+rules-keywords-hint = One per line, found in the title or the description, in capitals or not. None: any words.
+field-position = Position
+field-target_unit_id = Routes to
+field-kinds = Kinds
+field-urgencies = Urgencies
+field-keywords = Keywords
+field-on_filing = Route it as soon as it is filed, before the team's managers
+field-rule-active = This rule is in use
+field-match-categories = Categories
+field-match-kinds = Kinds
+field-match-urgencies = Urgencies
+field-match-keywords = Keywords
+sla-title = Deadlines by urgency
+sla-lead = Acknowledge: from each arrival at a level (the clock starts again when a request goes down). Resolve: from filing. Requests filed from now on get the new deadlines; those already filed keep theirs.
+sla-now = In force: acknowledge within { $acknowledge }, resolve within { $resolve }.
+sla-save = Save the deadlines
+sla-field = { $urgency }: { $field }
+field-policies = Deadlines
+field-policies-urgency = Urgency
+field-policies-acknowledge_within_seconds = Acknowledge within
+field-policies-resolve_within_seconds = Resolve within
+time-unit = Unit of time
+time-unit-seconds = seconds
+time-unit-minutes = minutes
+time-unit-hours = hours
+time-unit-days = days
+within-seconds = { $count ->
+    [one] { $count } second
+   *[other] { $count } seconds
+}
+within-minutes = { $count ->
+    [one] { $count } minute
+   *[other] { $count } minutes
+}
+within-hours = { $count ->
+    [one] { $count } hour
+   *[other] { $count } hours
+}
+within-days = { $count ->
+    [one] { $count } day
+   *[other] { $count } days
+}

@@ -340,3 +340,67 @@ field-role = Rôle
 field-unit_id = Unité
 field-active = Désactivation (personne ne peut se désactiver soi-même)
 field-version = Version
+
+## Règles de routage et délais (direction)
+nav-rules = Règles et délais
+rules-title = Règles de routage et délais
+rules-lead = Où les demandes descendent la pyramide quand personne ne choisit d'unité, et dans quels délais chacune doit être prise en charge et résolue.
+rules-routing = Règles de routage
+rules-routing-hint = Essayées par position, la plus basse d'abord : la première règle en service qui correspond à une demande l'envoie à son unité. Une liste laissée vide correspond à tout.
+rules-none = Aucune règle de routage pour l'instant : les demandes descendent seulement vers l'unité choisie par quelqu'un.
+rules-position = Position { $position }
+rules-sends-to = Vers { $unit }
+rules-on-filing = Dès l'enregistrement
+rules-inactive = Hors service
+rules-any = toutes
+rules-new = Nouvelle règle
+rules-add = Ajouter la règle
+rules-edit = Modifier cette règle
+rules-back = Retour aux règles et délais
+rules-delete-title = Supprimer cette règle
+rules-delete-explain = Les demandes qu'elle a déjà envoyées restent où elles sont.
+rules-delete = Supprimer la règle
+rules-position-hint = Les règles sont essayées de la position la plus basse à la plus haute.
+rules-none-ticked = Aucune cochée : toutes.
+rules-keywords-hint = Un par ligne, cherché dans le titre ou la description, majuscules ou non. Aucun : tous les mots.
+field-position = Position
+field-target_unit_id = Envoie vers
+field-kinds = Types
+field-urgencies = Urgences
+field-keywords = Mots-clés
+field-on_filing = L'envoyer dès l'enregistrement, avant les managers de l'équipe
+field-rule-active = Cette règle est en service
+field-match-categories = Catégories
+field-match-kinds = Types
+field-match-urgencies = Urgences
+field-match-keywords = Mots-clés
+sla-title = Délais par urgence
+sla-lead = Prise en charge : à chaque arrivée à un niveau (le délai repart quand une demande descend). Résolution : depuis l'enregistrement. Les demandes enregistrées à partir de maintenant ont les nouveaux délais ; les autres gardent les leurs.
+sla-now = En vigueur : prise en charge sous { $acknowledge }, résolution sous { $resolve }.
+sla-save = Enregistrer les délais
+sla-field = { $urgency } : { $field }
+field-policies = Délais
+field-policies-urgency = Urgence
+field-policies-acknowledge_within_seconds = Prise en charge sous
+field-policies-resolve_within_seconds = Résolution sous
+time-unit = Unité de temps
+time-unit-seconds = secondes
+time-unit-minutes = minutes
+time-unit-hours = heures
+time-unit-days = jours
+within-seconds = { $count ->
+    [one] { $count } seconde
+   *[other] { $count } secondes
+}
+within-minutes = { $count ->
+    [one] { $count } minute
+   *[other] { $count } minutes
+}
+within-hours = { $count ->
+    [one] { $count } heure
+   *[other] { $count } heures
+}
+within-days = { $count ->
+    [one] { $count } jour
+   *[other] { $count } jours
+}

@@ -64,6 +64,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/org/members", web::post().to(org::create_member))
                 .route("/org/members/{id}", web::get().to(org::member))
                 .route("/org/members/{id}", web::post().to(org::update_member))
-                .route("/org/members/{id}/active", web::post().to(org::set_active)),
+                .route("/org/members/{id}/active", web::post().to(org::set_active))
+                .route("/rules", web::get().to(rules::page))
+                .route("/rules", web::post().to(rules::create))
+                .route("/rules/{id}", web::get().to(rules::rule))
+                .route("/rules/{id}", web::post().to(rules::replace))
+                .route("/rules/{id}/delete", web::post().to(rules::delete))
+                .route("/sla", web::post().to(rules::replace_policies)),
         );
 }

@@ -61,6 +61,7 @@ fn links(role: Role) -> &'static [(&'static str, &'static str)] {
         Role::Leader => &[
             ("/app/dashboard", "nav-dashboard"),
             ("/app/requests", "nav-board"),
+            ("/app/rules", "nav-rules"),
             ("/app/inbox", "nav-inbox"),
         ],
         Role::Admin => &[("/app/org", "nav-org")],

@@ -7,14 +7,21 @@ pub mod inbox;
 pub mod intake;
 pub mod org;
 pub mod request;
+pub mod rules;
 pub mod sign_in;
 pub mod track;
 
 use askama::Template;
 use serde::de::DeserializeOwned;
 
+use upturn_domain::org::Unit;
+
 use super::i18n::Tr;
+use crate::auth::Authenticated;
 use crate::error::ApiError;
+use crate::http::PageParams;
+use crate::routes::units::units_of;
+use crate::startup::AppState;
 
 /// A form body, or `422` naming what did not parse.
 pub fn form<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
@@ -26,6 +33,16 @@ pub fn render(template: &impl Template) -> Result<String, ApiError> {
     template
         .render()
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("Failed to render a page: {e}")))
+}
+
+/// Every unit, for a page's lists of units (an organisation has a few
+/// dozen; the API pages them by 200).
+pub async fn all_units(state: &AppState, caller: &Authenticated) -> Result<Vec<Unit>, ApiError> {
+    let page = PageParams {
+        limit: Some("200".to_owned()),
+        cursor: None,
+    };
+    Ok(units_of(state, caller, &page).await?.items)
 }
 
 /// A form whose fields may repeat (a group of checkboxes sends one value

@@ -11,16 +11,14 @@ use upturn_domain::org::{Member, Unit};
 use uuid::Uuid;
 
 use super::intake::Choice;
-use super::{Fields, Refused, correctable, render, stale, whole_number};
+use super::{Fields, Refused, all_units, correctable, render, stale, whole_number};
 use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::http::PageParams;
 use crate::routes::members::{
     CreateMemberBody, UpdateMemberBody, create_member_of, member_of, members_of, update_member_of,
 };
-use crate::routes::units::{
-    CreateUnitBody, UpdateUnitBody, create_unit_of, units_of, update_unit_of,
-};
+use crate::routes::units::{CreateUnitBody, UpdateUnitBody, create_unit_of, update_unit_of};
 use crate::startup::AppState;
 use crate::web::context::{Ctx, PageError};
 use crate::web::i18n::Tr;
@@ -151,15 +149,6 @@ fn unit_choices(tr: Tr, units: &[Unit], chosen: &str) -> Vec<Choice> {
             choice(&id, label, id == chosen)
         })
         .collect()
-}
-
-/// Every unit (an organisation has a few dozen; the API pages them by 200).
-async fn all_units(state: &AppState, caller: &Authenticated) -> Result<Vec<Unit>, ApiError> {
-    let page = PageParams {
-        limit: Some("200".to_owned()),
-        cursor: None,
-    };
-    Ok(units_of(state, caller, &page).await?.items)
 }
 
 /// What the organisation page shows besides its two forms.
