@@ -404,3 +404,43 @@ within-days = { $count ->
     [one] { $count } day
    *[other] { $count } days
 }
+
+## Webhooks (leadership)
+nav-webhooks = Webhooks
+webhooks-lead = Other systems can receive request events as they happen: each delivery is signed with the webhook's secret and tried again until it gets through.
+webhooks-none = No webhook yet.
+webhooks-more = More webhooks
+webhooks-new = Register a webhook
+webhooks-url-hint = The https address of the receiving system.
+webhooks-events-hint = Tick at least one.
+webhooks-register = Register the webhook
+webhooks-back = Back to the webhooks
+field-url = Address
+field-events = Events sent
+field-secret = Signing secret
+webhook-title = Webhook
+webhook-state = State
+webhook-delivering = Delivering
+webhook-failing = Deliveries failing, tried again
+webhook-disabled = Stopped after a day of failed deliveries
+webhook-failing-since = Failing since
+webhook-disabled-at = Stopped on
+webhook-registered = Registered
+webhook-created-title = Webhook registered
+webhook-secret-title = Its signing secret
+webhook-secret-warning = Copy it now: it is shown this once. No page and no API answer will show it again; if it is lost, delete this webhook and register it again.
+webhook-secret-use = The receiving system checks each delivery's Upturn-Signature header with it (HMAC-SHA256).
+webhook-secret-done = I have copied it: back to the webhooks
+webhook-deliveries = Recent deliveries
+webhook-deliveries-none = No delivery yet.
+webhook-older = Older deliveries
+webhook-delete-title = Delete this webhook
+webhook-delete-explain = Its deliveries still waiting are dropped; the events stay in each request's timeline.
+webhook-delete = Delete the webhook
+delivery-at = When
+delivery-outcome = Outcome
+delivery-answer = Answer
+delivery-attempt = Attempt
+delivery-event = Event
+delivery-ok = Delivered
+delivery-failed = Failed

@@ -404,3 +404,43 @@ within-days = { $count ->
     [one] { $count } jour
    *[other] { $count } jours
 }
+
+## Webhooks (direction)
+nav-webhooks = Webhooks
+webhooks-lead = D'autres systèmes peuvent recevoir les événements des demandes au fil de l'eau : chaque envoi est signé avec le secret du webhook et retenté jusqu'à ce qu'il passe.
+webhooks-none = Aucun webhook pour l'instant.
+webhooks-more = Webhooks suivants
+webhooks-new = Enregistrer un webhook
+webhooks-url-hint = L'adresse https du système qui reçoit.
+webhooks-events-hint = Cochez-en au moins un.
+webhooks-register = Enregistrer le webhook
+webhooks-back = Retour aux webhooks
+field-url = Adresse
+field-events = Événements envoyés
+field-secret = Secret de signature
+webhook-title = Webhook
+webhook-state = État
+webhook-delivering = Envois réussis
+webhook-failing = Envois en échec, retentés
+webhook-disabled = Arrêté après une journée d'envois en échec
+webhook-failing-since = En échec depuis
+webhook-disabled-at = Arrêté le
+webhook-registered = Enregistré le
+webhook-created-title = Webhook enregistré
+webhook-secret-title = Son secret de signature
+webhook-secret-warning = Copiez-le maintenant : il n'est affiché qu'une fois. Aucune page ni aucune réponse de l'API ne le montrera plus ; s'il est perdu, supprimez ce webhook et enregistrez-le de nouveau.
+webhook-secret-use = Le système qui reçoit vérifie avec lui l'en-tête Upturn-Signature de chaque envoi (HMAC-SHA256).
+webhook-secret-done = Je l'ai copié : retour aux webhooks
+webhook-deliveries = Envois récents
+webhook-deliveries-none = Aucun envoi pour l'instant.
+webhook-older = Envois plus anciens
+webhook-delete-title = Supprimer ce webhook
+webhook-delete-explain = Ses envois encore en attente sont abandonnés ; les événements restent dans l'historique de chaque demande.
+webhook-delete = Supprimer le webhook
+delivery-at = Quand
+delivery-outcome = Résultat
+delivery-answer = Réponse
+delivery-attempt = Tentative
+delivery-event = Événement
+delivery-ok = Reçu
+delivery-failed = Échec

@@ -70,6 +70,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/rules/{id}", web::get().to(rules::rule))
                 .route("/rules/{id}", web::post().to(rules::replace))
                 .route("/rules/{id}/delete", web::post().to(rules::delete))
-                .route("/sla", web::post().to(rules::replace_policies)),
+                .route("/sla", web::post().to(rules::replace_policies))
+                .route("/webhooks", web::get().to(webhooks::page))
+                .route("/webhooks", web::post().to(webhooks::create))
+                .route("/webhooks/{id}", web::get().to(webhooks::webhook))
+                .route("/webhooks/{id}/delete", web::post().to(webhooks::delete)),
         );
 }

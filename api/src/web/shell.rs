@@ -62,6 +62,7 @@ fn links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/app/dashboard", "nav-dashboard"),
             ("/app/requests", "nav-board"),
             ("/app/rules", "nav-rules"),
+            ("/app/webhooks", "nav-webhooks"),
             ("/app/inbox", "nav-inbox"),
         ],
         Role::Admin => &[("/app/org", "nav-org")],

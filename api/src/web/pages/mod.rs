@@ -10,6 +10,7 @@ pub mod request;
 pub mod rules;
 pub mod sign_in;
 pub mod track;
+pub mod webhooks;
 
 use askama::Template;
 use serde::de::DeserializeOwned;
