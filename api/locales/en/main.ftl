@@ -281,6 +281,7 @@ error-status = Error { $status }
 
 ## Dates and numbers
 datetime = { $day } { $month } { $year }, { $time }
+date = { $day } { $month } { $year }
 month-1 = Jan
 month-2 = Feb
 month-3 = Mar
@@ -444,3 +445,40 @@ delivery-attempt = Attempt
 delivery-event = Event
 delivery-ok = Delivered
 delivery-failed = Failed
+
+## Initiatives (managers, services, leadership)
+nav-initiatives = Initiatives
+initiatives-lead = When many customers ask for the same thing, one initiative answers them all: its progress reaches every linked request, and completing it resolves them. Most asked for first.
+initiatives-none = No initiative yet.
+initiatives-more = More initiatives
+initiatives-first = Back to the most asked for
+initiatives-new = New initiative
+initiatives-title-hint = What will change for the customers, e.g. "Size 44 in every store".
+initiatives-create = Create the initiative
+initiatives-back = Back to the initiatives
+field-initiative-title = Title
+field-initiative-unit = Carried by
+field-target_date = Target date
+field-public_note = What customers and filers read
+field-request_ids = Requests to link
+initiative-target = By { $date }
+initiative-linked = Customers who asked
+initiative-waiting = Still waiting to hear back
+initiative-teams = Teams
+initiative-public-note = What customers read
+initiative-progress = Post progress
+initiative-progress-hint = Every linked request's filer and every customer tracking one reads it at once.
+initiative-post-progress = Post the progress
+initiative-finish = Complete or drop
+initiative-finish-hint = Done resolves every linked open request with this note. Not going ahead hands each request back to whoever held it before, with this explanation.
+initiative-do-done = Done: resolve the linked requests
+initiative-do-drop = Not going ahead
+initiative-suggestions = Requests worth linking
+initiative-suggestions-hint = Requests of the last 90 days that share words with this initiative or its requests, most alike first.
+initiative-suggestions-legend = Tick the requests to link
+initiative-suggestions-none = No request to suggest right now.
+initiative-shared-words = { $count ->
+    [one] { $count } word in common
+   *[other] { $count } words in common
+}
+initiative-do-link = Link the ticked requests

@@ -281,6 +281,7 @@ error-status = Erreur { $status }
 
 ## Dates et nombres
 datetime = { $day } { $month } { $year }, { $time }
+date = { $day } { $month } { $year }
 month-1 = janv.
 month-2 = févr.
 month-3 = mars
@@ -444,3 +445,40 @@ delivery-attempt = Tentative
 delivery-event = Événement
 delivery-ok = Reçu
 delivery-failed = Échec
+
+## Initiatives (managers, services, direction)
+nav-initiatives = Initiatives
+initiatives-lead = Quand beaucoup de clients demandent la même chose, une seule initiative leur répond à tous : son avancement parvient à chaque demande liée, et la terminer les résout. Les plus demandées d'abord.
+initiatives-none = Aucune initiative pour l'instant.
+initiatives-more = Initiatives suivantes
+initiatives-first = Revenir aux plus demandées
+initiatives-new = Nouvelle initiative
+initiatives-title-hint = Ce qui va changer pour les clients, par exemple « La taille 44 dans tous les magasins ».
+initiatives-create = Créer l'initiative
+initiatives-back = Retour aux initiatives
+field-initiative-title = Titre
+field-initiative-unit = Portée par
+field-target_date = Date visée
+field-public_note = Ce que lisent les clients et les auteurs des demandes
+field-request_ids = Demandes à lier
+initiative-target = Pour le { $date }
+initiative-linked = Clients qui l'ont demandé
+initiative-waiting = Encore en attente d'une réponse
+initiative-teams = Équipes
+initiative-public-note = Ce que lisent les clients
+initiative-progress = Donner des nouvelles
+initiative-progress-hint = L'auteur de chaque demande liée et chaque client qui en suit une le lisent aussitôt.
+initiative-post-progress = Publier ces nouvelles
+initiative-finish = Terminer ou abandonner
+initiative-finish-hint = Réalisée résout chaque demande liée encore ouverte avec ce message. Abandonnée rend chaque demande à qui la détenait avant, avec cette explication.
+initiative-do-done = Réalisée : résoudre les demandes liées
+initiative-do-drop = Abandonner
+initiative-suggestions = Demandes à rattacher
+initiative-suggestions-hint = Les demandes des 90 derniers jours qui partagent des mots avec cette initiative ou ses demandes, les plus proches d'abord.
+initiative-suggestions-legend = Cochez les demandes à lier
+initiative-suggestions-none = Aucune demande à suggérer pour l'instant.
+initiative-shared-words = { $count ->
+    [one] { $count } mot en commun
+   *[other] { $count } mots en commun
+}
+initiative-do-link = Lier les demandes cochées

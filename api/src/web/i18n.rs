@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader, langid};
 
@@ -263,6 +263,16 @@ impl Tr {
         )
     }
 
+    /// A calendar date, as the language writes it.
+    pub fn date(&self, on: impl Given<NaiveDate>) -> String {
+        let on = on.given();
+        let month = self.t(&format!("month-{}", on.month()));
+        self.with(
+            "date",
+            &[("day", &on.day()), ("month", &month), ("year", &on.year())],
+        )
+    }
+
     /// A ratio 0–1 as a whole percentage, or a dash without data.
     pub fn percent(&self, ratio: impl Given<Option<f64>>) -> String {
         match ratio.given() {
@@ -346,6 +356,9 @@ mod tests {
         assert_eq!(Tr::new(Lang::En).datetime(at), "4 Dec 2026, 09:05");
         assert_eq!(Tr::new(Lang::Fr).datetime(at), "4 déc. 2026, 09:05");
         assert_eq!(Tr::new(Lang::Fr).decimal(Some(4.25)), "4,2");
+        let on = NaiveDate::from_ymd_opt(2027, 3, 31).unwrap_or_default();
+        assert_eq!(Tr::new(Lang::En).date(on), "31 Mar 2027");
+        assert_eq!(Tr::new(Lang::Fr).date(on), "31 mars 2027");
         assert_eq!(Tr::new(Lang::En).percent(Some(0.5)), "50%");
         assert_eq!(Tr::new(Lang::Fr).percent(Some(0.5)), "50 %");
     }

@@ -74,6 +74,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/webhooks", web::get().to(webhooks::page))
                 .route("/webhooks", web::post().to(webhooks::create))
                 .route("/webhooks/{id}", web::get().to(webhooks::webhook))
-                .route("/webhooks/{id}/delete", web::post().to(webhooks::delete)),
+                .route("/webhooks/{id}/delete", web::post().to(webhooks::delete))
+                .route("/initiatives", web::get().to(initiatives::page))
+                .route("/initiatives", web::post().to(initiatives::create))
+                .route("/initiatives/{id}", web::get().to(initiatives::initiative))
+                .route("/initiatives/{id}", web::post().to(initiatives::update))
+                .route("/initiatives/{id}/link", web::post().to(initiatives::link)),
         );
 }

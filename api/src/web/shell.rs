@@ -54,13 +54,19 @@ fn links(role: Role) -> &'static [(&'static str, &'static str)] {
         ],
         Role::Manager => &[
             ("/app/requests", "nav-board"),
+            ("/app/initiatives", "nav-initiatives"),
             ("/app/file", "nav-file"),
             ("/app/inbox", "nav-inbox"),
         ],
-        Role::Service => &[("/app/requests", "nav-board"), ("/app/inbox", "nav-inbox")],
+        Role::Service => &[
+            ("/app/requests", "nav-board"),
+            ("/app/initiatives", "nav-initiatives"),
+            ("/app/inbox", "nav-inbox"),
+        ],
         Role::Leader => &[
             ("/app/dashboard", "nav-dashboard"),
             ("/app/requests", "nav-board"),
+            ("/app/initiatives", "nav-initiatives"),
             ("/app/rules", "nav-rules"),
             ("/app/webhooks", "nav-webhooks"),
             ("/app/inbox", "nav-inbox"),

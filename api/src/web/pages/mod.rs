@@ -4,6 +4,7 @@
 pub mod board;
 pub mod dashboard;
 pub mod inbox;
+pub mod initiatives;
 pub mod intake;
 pub mod org;
 pub mod request;
