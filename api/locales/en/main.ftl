@@ -482,3 +482,9 @@ initiative-shared-words = { $count ->
    *[other] { $count } words in common
 }
 initiative-do-link = Link the ticked requests
+
+## Export (leadership)
+export-csv = { $count ->
+    [one] Download the requests filed in the last day (CSV)
+   *[other] Download the requests filed in the last { $count } days (CSV)
+}

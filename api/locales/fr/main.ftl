@@ -482,3 +482,9 @@ initiative-shared-words = { $count ->
    *[other] { $count } mots en commun
 }
 initiative-do-link = Lier les demandes cochées
+
+## Export (direction)
+export-csv = { $count ->
+    [one] Télécharger les demandes enregistrées le dernier jour (CSV)
+   *[other] Télécharger les demandes enregistrées ces { $count } derniers jours (CSV)
+}

@@ -57,6 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/inbox/read", web::post().to(inbox::read_all))
                 .route("/stream-ticket", web::post().to(inbox::stream_ticket))
                 .route("/dashboard", web::get().to(dashboard::page))
+                .route("/export.csv", web::get().to(dashboard::export))
                 .route("/org", web::get().to(org::page))
                 .route("/org/units", web::post().to(org::create_unit))
                 .route("/org/units/{id}", web::get().to(org::unit))
