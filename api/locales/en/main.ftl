@@ -289,6 +289,7 @@ error-status = Error { $status }
 
 ## Dates and numbers
 datetime = { $day } { $month } { $year }, { $time }
+date = { $day } { $month } { $year }
 month-1 = Jan
 month-2 = Feb
 month-3 = Mar
@@ -325,3 +326,189 @@ field-happiness = How happy are you at work this week?
 field-pleasure = How much did you enjoy what you did?
 field-engagement = How involved do you feel?
 field-comment = Comment
+## Organisation (admins)
+org-units = Units
+org-members = Members
+org-new-unit = New unit
+org-create-unit = Create the unit
+org-new-member = New member
+org-create-member = Create the member
+org-edit-hint = Choose a name to change it.
+org-all-categories = Any category
+org-categories-hint = The categories of request this unit handles. None ticked: any category.
+org-no-unit = No unit (administrators only)
+org-role-hint = The role must fit the unit: front line and managers in a team, services in a service unit, leadership in the leadership unit, administrators in none.
+org-password-hint = At least 8 characters. The member can change it later.
+org-state = State
+org-active = Active
+org-inactive = Deactivated
+org-more-members = More members
+org-first-members = Back to the first members
+org-back = Back to the organisation
+org-edit-unit = Change this unit
+org-edit-member = Change this member
+org-deactivate-title = Deactivate
+org-deactivate-explain = A deactivated member can no longer sign in; their requests and history stay. You can reactivate them at any time.
+org-deactivate = Deactivate this member
+org-reactivate-title = Reactivate
+org-reactivate-explain = This member is deactivated and cannot sign in.
+org-reactivate = Reactivate this member
+org-unit-option = { $name } ({ $kind })
+unit-kind-team = Team
+unit-kind-service = Service
+unit-kind-leadership = Leadership
+save = Save
+field-name = Name
+field-unit-kind = Kind of unit
+field-categories = Categories
+field-role = Role
+field-unit_id = Unit
+field-active = Deactivating (no one can deactivate themselves)
+field-version = Version
+
+## Routing rules and deadlines (leadership)
+nav-rules = Rules and deadlines
+rules-title = Routing rules and deadlines
+rules-lead = Where requests go down the pyramid when no one names a unit, and how soon each must be acknowledged and resolved.
+rules-routing = Routing rules
+rules-routing-hint = Tried by position, lowest first: the first active rule that fits a request routes it to its unit. A list left empty fits anything.
+rules-none = No routing rule yet: requests go down only to the unit someone chooses.
+rules-position = Position { $position }
+rules-sends-to = To { $unit }
+rules-on-filing = As soon as filed
+rules-inactive = Not in use
+rules-any = any
+rules-new = New rule
+rules-add = Add the rule
+rules-edit = Change this rule
+rules-back = Back to the rules and deadlines
+rules-delete-title = Delete this rule
+rules-delete-explain = Requests it already routed stay where they are.
+rules-delete = Delete the rule
+rules-position-hint = Rules are tried from the lowest position up.
+rules-none-ticked = None ticked: any.
+rules-keywords-hint = One per line, found in the title or the description, in capitals or not. None: any words.
+field-position = Position
+field-target_unit_id = Routes to
+field-kinds = Kinds
+field-urgencies = Urgencies
+field-keywords = Keywords
+field-on_filing = Route it as soon as it is filed, before the team's managers
+field-rule-active = This rule is in use
+field-match-categories = Categories
+field-match-kinds = Kinds
+field-match-urgencies = Urgencies
+field-match-keywords = Keywords
+sla-title = Deadlines by urgency
+sla-lead = Acknowledge: from each arrival at a level (the clock starts again when a request goes down). Resolve: from filing. Requests filed from now on get the new deadlines; those already filed keep theirs.
+sla-now = In force: acknowledge within { $acknowledge }, resolve within { $resolve }.
+sla-save = Save the deadlines
+sla-field = { $urgency }: { $field }
+field-policies = Deadlines
+field-policies-urgency = Urgency
+field-policies-acknowledge_within_seconds = Acknowledge within
+field-policies-resolve_within_seconds = Resolve within
+time-unit = Unit of time
+time-unit-seconds = seconds
+time-unit-minutes = minutes
+time-unit-hours = hours
+time-unit-days = days
+within-seconds = { $count ->
+    [one] { $count } second
+   *[other] { $count } seconds
+}
+within-minutes = { $count ->
+    [one] { $count } minute
+   *[other] { $count } minutes
+}
+within-hours = { $count ->
+    [one] { $count } hour
+   *[other] { $count } hours
+}
+within-days = { $count ->
+    [one] { $count } day
+   *[other] { $count } days
+}
+
+## Webhooks (leadership)
+nav-webhooks = Webhooks
+webhooks-lead = Other systems can receive request events as they happen: each delivery is signed with the webhook's secret and tried again until it gets through.
+webhooks-none = No webhook yet.
+webhooks-more = More webhooks
+webhooks-new = Register a webhook
+webhooks-url-hint = The https address of the receiving system.
+webhooks-events-hint = Tick at least one.
+webhooks-register = Register the webhook
+webhooks-back = Back to the webhooks
+field-url = Address
+field-events = Events sent
+field-secret = Signing secret
+webhook-title = Webhook
+webhook-state = State
+webhook-delivering = Delivering
+webhook-failing = Deliveries failing, tried again
+webhook-disabled = Stopped after a day of failed deliveries
+webhook-failing-since = Failing since
+webhook-disabled-at = Stopped on
+webhook-registered = Registered
+webhook-created-title = Webhook registered
+webhook-secret-title = Its signing secret
+webhook-secret-warning = Copy it now: it is shown this once. No page and no API answer will show it again; if it is lost, delete this webhook and register it again.
+webhook-secret-use = The receiving system checks each delivery's Upturn-Signature header with it (HMAC-SHA256).
+webhook-secret-done = I have copied it: back to the webhooks
+webhook-deliveries = Recent deliveries
+webhook-deliveries-none = No delivery yet.
+webhook-older = Older deliveries
+webhook-delete-title = Delete this webhook
+webhook-delete-explain = Its deliveries still waiting are dropped; the events stay in each request's timeline.
+webhook-delete = Delete the webhook
+delivery-at = When
+delivery-outcome = Outcome
+delivery-answer = Answer
+delivery-attempt = Attempt
+delivery-event = Event
+delivery-ok = Delivered
+delivery-failed = Failed
+
+## Initiatives (managers, services, leadership)
+nav-initiatives = Initiatives
+initiatives-lead = When many customers ask for the same thing, one initiative answers them all: its progress reaches every linked request, and completing it resolves them. Most asked for first.
+initiatives-none = No initiative yet.
+initiatives-more = More initiatives
+initiatives-first = Back to the most asked for
+initiatives-new = New initiative
+initiatives-title-hint = What will change for the customers, e.g. "Size 44 in every store".
+initiatives-create = Create the initiative
+initiatives-back = Back to the initiatives
+field-initiative-title = Title
+field-initiative-unit = Carried by
+field-target_date = Target date
+field-public_note = What customers and filers read
+field-request_ids = Requests to link
+initiative-target = By { $date }
+initiative-linked = Customers who asked
+initiative-waiting = Still waiting to hear back
+initiative-teams = Teams
+initiative-public-note = What customers read
+initiative-progress = Post progress
+initiative-progress-hint = Every linked request's filer and every customer tracking one reads it at once.
+initiative-post-progress = Post the progress
+initiative-finish = Complete or drop
+initiative-finish-hint = Done resolves every linked open request with this note. Not going ahead hands each request back to whoever held it before, with this explanation.
+initiative-do-done = Done: resolve the linked requests
+initiative-do-drop = Not going ahead
+initiative-suggestions = Requests worth linking
+initiative-suggestions-hint = Requests of the last 90 days that share words with this initiative or its requests, most alike first.
+initiative-suggestions-legend = Tick the requests to link
+initiative-suggestions-none = No request to suggest right now.
+initiative-shared-words = { $count ->
+    [one] { $count } word in common
+   *[other] { $count } words in common
+}
+initiative-do-link = Link the ticked requests
+
+## Export (leadership)
+export-csv = { $count ->
+    [one] Download the requests filed in the last day (CSV)
+   *[other] Download the requests filed in the last { $count } days (CSV)
+}

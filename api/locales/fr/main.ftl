@@ -289,6 +289,7 @@ error-status = Erreur { $status }
 
 ## Dates et nombres
 datetime = { $day } { $month } { $year }, { $time }
+date = { $day } { $month } { $year }
 month-1 = janv.
 month-2 = févr.
 month-3 = mars
@@ -325,3 +326,189 @@ field-happiness = Êtes-vous heureux au travail cette semaine ?
 field-pleasure = Avez-vous pris plaisir à ce que vous avez fait ?
 field-engagement = Vous sentez-vous impliqué ?
 field-comment = Commentaire
+## Organisation (administrateurs)
+org-units = Unités
+org-members = Membres
+org-new-unit = Nouvelle unité
+org-create-unit = Créer l'unité
+org-new-member = Nouveau membre
+org-create-member = Créer le membre
+org-edit-hint = Choisissez un nom pour le modifier.
+org-all-categories = Toute catégorie
+org-categories-hint = Les catégories de demandes que traite cette unité. Aucune cochée : toutes.
+org-no-unit = Aucune unité (administrateurs seulement)
+org-role-hint = Le rôle doit correspondre à l'unité : terrain et managers dans une équipe, services dans une unité de service, direction dans l'unité de direction, administrateurs dans aucune.
+org-password-hint = Au moins 8 caractères. Le membre pourra le changer ensuite.
+org-state = État
+org-active = Actif
+org-inactive = Désactivé
+org-more-members = Membres suivants
+org-first-members = Revenir aux premiers membres
+org-back = Retour à l'organisation
+org-edit-unit = Modifier cette unité
+org-edit-member = Modifier ce membre
+org-deactivate-title = Désactiver
+org-deactivate-explain = Un membre désactivé ne peut plus se connecter ; ses demandes et son historique restent. Vous pouvez le réactiver à tout moment.
+org-deactivate = Désactiver ce membre
+org-reactivate-title = Réactiver
+org-reactivate-explain = Ce membre est désactivé et ne peut pas se connecter.
+org-reactivate = Réactiver ce membre
+org-unit-option = { $name } ({ $kind })
+unit-kind-team = Équipe
+unit-kind-service = Service
+unit-kind-leadership = Direction
+save = Enregistrer
+field-name = Nom
+field-unit-kind = Type d'unité
+field-categories = Catégories
+field-role = Rôle
+field-unit_id = Unité
+field-active = Désactivation (personne ne peut se désactiver soi-même)
+field-version = Version
+
+## Règles de routage et délais (direction)
+nav-rules = Règles et délais
+rules-title = Règles de routage et délais
+rules-lead = Où les demandes descendent la pyramide quand personne ne choisit d'unité, et dans quels délais chacune doit être prise en charge et résolue.
+rules-routing = Règles de routage
+rules-routing-hint = Essayées par position, la plus basse d'abord : la première règle en service qui correspond à une demande l'envoie à son unité. Une liste laissée vide correspond à tout.
+rules-none = Aucune règle de routage pour l'instant : les demandes descendent seulement vers l'unité choisie par quelqu'un.
+rules-position = Position { $position }
+rules-sends-to = Vers { $unit }
+rules-on-filing = Dès l'enregistrement
+rules-inactive = Hors service
+rules-any = toutes
+rules-new = Nouvelle règle
+rules-add = Ajouter la règle
+rules-edit = Modifier cette règle
+rules-back = Retour aux règles et délais
+rules-delete-title = Supprimer cette règle
+rules-delete-explain = Les demandes qu'elle a déjà envoyées restent où elles sont.
+rules-delete = Supprimer la règle
+rules-position-hint = Les règles sont essayées de la position la plus basse à la plus haute.
+rules-none-ticked = Aucune cochée : toutes.
+rules-keywords-hint = Un par ligne, cherché dans le titre ou la description, majuscules ou non. Aucun : tous les mots.
+field-position = Position
+field-target_unit_id = Envoie vers
+field-kinds = Types
+field-urgencies = Urgences
+field-keywords = Mots-clés
+field-on_filing = L'envoyer dès l'enregistrement, avant les managers de l'équipe
+field-rule-active = Cette règle est en service
+field-match-categories = Catégories
+field-match-kinds = Types
+field-match-urgencies = Urgences
+field-match-keywords = Mots-clés
+sla-title = Délais par urgence
+sla-lead = Prise en charge : à chaque arrivée à un niveau (le délai repart quand une demande descend). Résolution : depuis l'enregistrement. Les demandes enregistrées à partir de maintenant ont les nouveaux délais ; les autres gardent les leurs.
+sla-now = En vigueur : prise en charge sous { $acknowledge }, résolution sous { $resolve }.
+sla-save = Enregistrer les délais
+sla-field = { $urgency } : { $field }
+field-policies = Délais
+field-policies-urgency = Urgence
+field-policies-acknowledge_within_seconds = Prise en charge sous
+field-policies-resolve_within_seconds = Résolution sous
+time-unit = Unité de temps
+time-unit-seconds = secondes
+time-unit-minutes = minutes
+time-unit-hours = heures
+time-unit-days = jours
+within-seconds = { $count ->
+    [one] { $count } seconde
+   *[other] { $count } secondes
+}
+within-minutes = { $count ->
+    [one] { $count } minute
+   *[other] { $count } minutes
+}
+within-hours = { $count ->
+    [one] { $count } heure
+   *[other] { $count } heures
+}
+within-days = { $count ->
+    [one] { $count } jour
+   *[other] { $count } jours
+}
+
+## Webhooks (direction)
+nav-webhooks = Webhooks
+webhooks-lead = D'autres systèmes peuvent recevoir les événements des demandes au fil de l'eau : chaque envoi est signé avec le secret du webhook et retenté jusqu'à ce qu'il passe.
+webhooks-none = Aucun webhook pour l'instant.
+webhooks-more = Webhooks suivants
+webhooks-new = Enregistrer un webhook
+webhooks-url-hint = L'adresse https du système qui reçoit.
+webhooks-events-hint = Cochez-en au moins un.
+webhooks-register = Enregistrer le webhook
+webhooks-back = Retour aux webhooks
+field-url = Adresse
+field-events = Événements envoyés
+field-secret = Secret de signature
+webhook-title = Webhook
+webhook-state = État
+webhook-delivering = Envois réussis
+webhook-failing = Envois en échec, retentés
+webhook-disabled = Arrêté après une journée d'envois en échec
+webhook-failing-since = En échec depuis
+webhook-disabled-at = Arrêté le
+webhook-registered = Enregistré le
+webhook-created-title = Webhook enregistré
+webhook-secret-title = Son secret de signature
+webhook-secret-warning = Copiez-le maintenant : il n'est affiché qu'une fois. Aucune page ni aucune réponse de l'API ne le montrera plus ; s'il est perdu, supprimez ce webhook et enregistrez-le de nouveau.
+webhook-secret-use = Le système qui reçoit vérifie avec lui l'en-tête Upturn-Signature de chaque envoi (HMAC-SHA256).
+webhook-secret-done = Je l'ai copié : retour aux webhooks
+webhook-deliveries = Envois récents
+webhook-deliveries-none = Aucun envoi pour l'instant.
+webhook-older = Envois plus anciens
+webhook-delete-title = Supprimer ce webhook
+webhook-delete-explain = Ses envois encore en attente sont abandonnés ; les événements restent dans l'historique de chaque demande.
+webhook-delete = Supprimer le webhook
+delivery-at = Quand
+delivery-outcome = Résultat
+delivery-answer = Réponse
+delivery-attempt = Tentative
+delivery-event = Événement
+delivery-ok = Reçu
+delivery-failed = Échec
+
+## Initiatives (managers, services, direction)
+nav-initiatives = Initiatives
+initiatives-lead = Quand beaucoup de clients demandent la même chose, une seule initiative leur répond à tous : son avancement parvient à chaque demande liée, et la terminer les résout. Les plus demandées d'abord.
+initiatives-none = Aucune initiative pour l'instant.
+initiatives-more = Initiatives suivantes
+initiatives-first = Revenir aux plus demandées
+initiatives-new = Nouvelle initiative
+initiatives-title-hint = Ce qui va changer pour les clients, par exemple « La taille 44 dans tous les magasins ».
+initiatives-create = Créer l'initiative
+initiatives-back = Retour aux initiatives
+field-initiative-title = Titre
+field-initiative-unit = Portée par
+field-target_date = Date visée
+field-public_note = Ce que lisent les clients et les auteurs des demandes
+field-request_ids = Demandes à lier
+initiative-target = Pour le { $date }
+initiative-linked = Clients qui l'ont demandé
+initiative-waiting = Encore en attente d'une réponse
+initiative-teams = Équipes
+initiative-public-note = Ce que lisent les clients
+initiative-progress = Donner des nouvelles
+initiative-progress-hint = L'auteur de chaque demande liée et chaque client qui en suit une le lisent aussitôt.
+initiative-post-progress = Publier ces nouvelles
+initiative-finish = Terminer ou abandonner
+initiative-finish-hint = Réalisée résout chaque demande liée encore ouverte avec ce message. Abandonnée rend chaque demande à qui la détenait avant, avec cette explication.
+initiative-do-done = Réalisée : résoudre les demandes liées
+initiative-do-drop = Abandonner
+initiative-suggestions = Demandes à rattacher
+initiative-suggestions-hint = Les demandes des 90 derniers jours qui partagent des mots avec cette initiative ou ses demandes, les plus proches d'abord.
+initiative-suggestions-legend = Cochez les demandes à lier
+initiative-suggestions-none = Aucune demande à suggérer pour l'instant.
+initiative-shared-words = { $count ->
+    [one] { $count } mot en commun
+   *[other] { $count } mots en commun
+}
+initiative-do-link = Lier les demandes cochées
+
+## Export (direction)
+export-csv = { $count ->
+    [one] Télécharger les demandes enregistrées le dernier jour (CSV)
+   *[other] Télécharger les demandes enregistrées ces { $count } derniers jours (CSV)
+}

@@ -7,7 +7,7 @@ use upturn_domain::model::Role;
 use upturn_domain::org::Member;
 use upturn_domain::policy::Action;
 use upturn_domain::values::{Email, Errors, FieldError, Name, Password};
-use upturn_persistence::{MemberPatch, NewMember};
+use upturn_persistence::{Idem, MemberPatch, NewMember, Page};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -97,6 +97,147 @@ fn ok(member: &Member) -> HttpResponse {
         .json(MemberResponse::from(member))
 }
 
+/// A member to create, parsed; the password is hashed only when the member
+/// is created.
+struct ParsedMember {
+    name: Name,
+    email: Email,
+    role: Role,
+    unit_id: Option<Uuid>,
+    password: Password,
+}
+
+impl CreateMemberBody {
+    /// The member to create, or every field that does not parse.
+    fn try_into_domain(&self) -> Result<ParsedMember, ApiError> {
+        let mut errors = Errors::default();
+        let name = errors.take(Name::parse("name", &self.name));
+        let email = errors.take(Email::parse("email", &self.email));
+        let role = errors.take(role(&self.role));
+        let password = errors.take(Password::parse("password", &self.password));
+        let (Some(name), Some(email), Some(role), Some(password)) = (name, email, role, password)
+        else {
+            return Err(ApiError::Validation(errors.into_vec()));
+        };
+        Ok(ParsedMember {
+            name,
+            email,
+            role,
+            unit_id: self.unit_id,
+            password,
+        })
+    }
+}
+
+impl UpdateMemberBody {
+    /// The change to make, its password still in clear, or every field that
+    /// does not parse.
+    fn try_into_domain(&self) -> Result<(MemberPatch, Option<Password>), ApiError> {
+        let mut errors = Errors::default();
+        let name = errors.take(
+            self.name
+                .as_deref()
+                .map(|n| Name::parse("name", n))
+                .transpose(),
+        );
+        let email = errors.take(
+            self.email
+                .as_deref()
+                .map(|e| Email::parse("email", e))
+                .transpose(),
+        );
+        let new_role = errors.take(self.role.as_deref().map(role).transpose());
+        let password = errors.take(
+            self.password
+                .as_deref()
+                .map(|p| Password::parse("password", p))
+                .transpose(),
+        );
+        let (Some(name), Some(email), Some(new_role), Some(password)) =
+            (name, email, new_role, password)
+        else {
+            return Err(ApiError::Validation(errors.into_vec()));
+        };
+        let patch = MemberPatch {
+            name: name.map(Name::into_inner),
+            email: email.map(|e| e.as_str().to_owned()),
+            role: new_role,
+            unit_id: self.unit_id,
+            active: self.active,
+            password_hash: None,
+        };
+        Ok((patch, password))
+    }
+}
+
+/// The members, a page at a time (admins).
+pub async fn members_of(
+    state: &AppState,
+    caller: &Authenticated,
+    page: &PageParams,
+) -> Result<Page<Member>, ApiError> {
+    caller.may(Action::ListMembers)?;
+    Ok(state
+        .store
+        .list_members(page.cursor()?, page.limit()?)
+        .await?)
+}
+
+/// One member (admins).
+pub async fn member_of(
+    state: &AppState,
+    caller: &Authenticated,
+    id: Uuid,
+) -> Result<Member, ApiError> {
+    caller.may(Action::ReadMember)?;
+    Ok(state.store.member(id).await?)
+}
+
+/// Creates a member (admins), for the API and the organisation page alike.
+pub async fn create_member_of(
+    state: &AppState,
+    caller: &Authenticated,
+    input: &CreateMemberBody,
+    idem: Option<Idem<Member>>,
+) -> Result<Member, ApiError> {
+    caller.may(Action::CreateMember)?;
+    let parsed = input.try_into_domain()?;
+    let new = NewMember {
+        name: parsed.name.into_inner(),
+        email: parsed.email.as_str().to_owned(),
+        role: parsed.role,
+        unit_id: parsed.unit_id,
+        password_hash: hash_password(parsed.password.expose().to_owned()).await?,
+    };
+    Ok(state.store.create_member(new, idem).await?)
+}
+
+/// Changes a member, deactivates or reactivates them, or resets their
+/// password (admins); `if_match` and the body's `version` are the versions
+/// the caller saw. Their older tokens end with the change.
+pub async fn update_member_of(
+    state: &AppState,
+    caller: &Authenticated,
+    id: Uuid,
+    input: &UpdateMemberBody,
+    if_match: Option<i64>,
+) -> Result<Member, ApiError> {
+    caller.may(Action::UpdateMember)?;
+    let (mut patch, password) = input.try_into_domain()?;
+    if id == caller.0.id && input.active == Some(false) {
+        return Err(ApiError::field("active", "you cannot deactivate yourself"));
+    }
+    if let Some(password) = password {
+        patch.password_hash = Some(hash_password(password.expose().to_owned()).await?);
+    }
+    let member = state
+        .store
+        .update_member(id, patch, if_match, input.version)
+        .await?;
+    state.members.forget(member.id);
+    Ok(member)
+}
+
 /// List members (admin).
 #[utoipa::path(get, path = "/api/v1/members", tag = "organisation", params(PageParams),
     responses((status = 200, description = "A page of members", body = Paged<MemberResponse>), (status = 403, description = "Admins only", body = Problem)),
@@ -106,11 +247,7 @@ pub async fn list_members(
     caller: Authenticated,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.may(Action::ListMembers)?;
-    let page = state
-        .store
-        .list_members(page.cursor()?, page.limit()?)
-        .await?;
+    let page = members_of(&state, &caller, &page).await?;
     Ok(HttpResponse::Ok().json(Paged::<MemberResponse>::new(page)))
 }
 
@@ -123,8 +260,7 @@ pub async fn get_member(
     caller: Authenticated,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.may(Action::ReadMember)?;
-    Ok(ok(&state.store.member(*id).await?))
+    Ok(ok(&member_of(&state, &caller, *id).await?))
 }
 
 /// Create a member (admin). Honours `Idempotency-Key`.
@@ -140,17 +276,9 @@ pub async fn create_member(
     request: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    // Before the body is read: a refused role never learns what is wrong with it.
     caller.may(Action::CreateMember)?;
     let input: CreateMemberBody = http::json(&request, &body)?;
-    let mut errors = Errors::default();
-    let name = errors.take(Name::parse("name", &input.name));
-    let email = errors.take(Email::parse("email", &input.email));
-    let role = errors.take(role(&input.role));
-    let password = errors.take(Password::parse("password", &input.password));
-    let (Some(name), Some(email), Some(role), Some(password)) = (name, email, role, password)
-    else {
-        return Err(ApiError::Validation(errors.into_vec()));
-    };
     let store = state.store.clone();
     http::create(
         &store,
@@ -159,16 +287,7 @@ pub async fn create_member(
         "POST /api/v1/members",
         &body,
         answer,
-        |idem| async move {
-            let new = NewMember {
-                name: name.into_inner(),
-                email: email.as_str().to_owned(),
-                role,
-                unit_id: input.unit_id,
-                password_hash: hash_password(password.expose().to_owned()).await?,
-            };
-            Ok(state.store.create_member(new, idem).await?)
-        },
+        |idem| async move { create_member_of(&state, &caller, &input, idem).await },
     )
     .await
 }
@@ -190,53 +309,6 @@ pub async fn update_member(
 ) -> Result<HttpResponse, ApiError> {
     caller.may(Action::UpdateMember)?;
     let input: UpdateMemberBody = http::json(&request, &body)?;
-    let mut errors = Errors::default();
-    let name = errors.take(
-        input
-            .name
-            .as_deref()
-            .map(|n| Name::parse("name", n))
-            .transpose(),
-    );
-    let email = errors.take(
-        input
-            .email
-            .as_deref()
-            .map(|e| Email::parse("email", e))
-            .transpose(),
-    );
-    let new_role = errors.take(input.role.as_deref().map(role).transpose());
-    let password = errors.take(
-        input
-            .password
-            .as_deref()
-            .map(|p| Password::parse("password", p))
-            .transpose(),
-    );
-    let (Some(name), Some(email), Some(new_role), Some(password)) =
-        (name, email, new_role, password)
-    else {
-        return Err(ApiError::Validation(errors.into_vec()));
-    };
-    if *id == caller.0.id && input.active == Some(false) {
-        return Err(ApiError::field("active", "you cannot deactivate yourself"));
-    }
-    let password_hash = match password {
-        Some(p) => Some(hash_password(p.expose().to_owned()).await?),
-        None => None,
-    };
-    let patch = MemberPatch {
-        name: name.map(Name::into_inner),
-        email: email.map(|e| e.as_str().to_owned()),
-        role: new_role,
-        unit_id: input.unit_id,
-        active: input.active,
-        password_hash,
-    };
-    let member = state
-        .store
-        .update_member(*id, patch, http::if_match(&request)?, input.version)
-        .await?;
-    state.members.forget(member.id);
+    let member = update_member_of(&state, &caller, *id, &input, http::if_match(&request)?).await?;
     Ok(ok(&member))
 }

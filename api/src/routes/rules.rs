@@ -8,7 +8,7 @@ use upturn_domain::policy::Action;
 use upturn_domain::routing::{RoutingRule, RuleMatch};
 use upturn_domain::sla::{MAX_SECONDS, SlaPolicy};
 use upturn_domain::values::{Category, Errors, FieldError, Name};
-use upturn_persistence::RuleInput;
+use upturn_persistence::{Idem, RuleInput};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -115,7 +115,8 @@ fn closed<T: std::str::FromStr<Err = upturn_domain::model::UnknownValue>>(
 }
 
 impl RuleBody {
-    fn try_into_domain(&self, categories: &[String]) -> Result<RuleInput, ApiError> {
+    /// The rule as the domain takes it, or every field that does not parse.
+    pub fn try_into_domain(&self, categories: &[String]) -> Result<RuleInput, ApiError> {
         let mut errors = Errors::default();
         let name = errors.take(Name::parse("name", &self.name));
         let kinds = errors.take(closed::<Kind>("match.kinds", &self.matches.kinds));
@@ -184,6 +185,64 @@ fn answer(rule: &RoutingRule) -> http::Answer<RuleResponse> {
     }
 }
 
+/// The routing rules, by position (leaders).
+pub async fn rules_of(
+    state: &AppState,
+    caller: &Authenticated,
+) -> Result<Vec<RoutingRule>, ApiError> {
+    caller.may(Action::ListRoutingRules)?;
+    Ok(state.store.routing_rules().await?)
+}
+
+/// One routing rule (leaders).
+pub async fn rule_of(
+    state: &AppState,
+    caller: &Authenticated,
+    id: Uuid,
+) -> Result<RoutingRule, ApiError> {
+    caller.may(Action::ReadRoutingRule)?;
+    Ok(state.store.routing_rule(id).await?)
+}
+
+/// Adds a routing rule (leaders), for the API and the rules page alike.
+pub async fn create_rule_of(
+    state: &AppState,
+    caller: &Authenticated,
+    input: &RuleBody,
+    idem: Option<Idem<RoutingRule>>,
+) -> Result<RoutingRule, ApiError> {
+    caller.may(Action::CreateRoutingRule)?;
+    let rule = input.try_into_domain(&state.categories)?;
+    Ok(state.store.create_routing_rule(rule, idem).await?)
+}
+
+/// Replaces a routing rule (leaders); `if_match` and the body's `version`
+/// are the versions the caller saw.
+pub async fn replace_rule_of(
+    state: &AppState,
+    caller: &Authenticated,
+    id: Uuid,
+    input: &RuleBody,
+    if_match: Option<i64>,
+) -> Result<RoutingRule, ApiError> {
+    caller.may(Action::ReplaceRoutingRule)?;
+    let rule = input.try_into_domain(&state.categories)?;
+    Ok(state
+        .store
+        .replace_routing_rule(id, rule, if_match, input.version)
+        .await?)
+}
+
+/// Deletes a routing rule (leaders).
+pub async fn delete_rule_of(
+    state: &AppState,
+    caller: &Authenticated,
+    id: Uuid,
+) -> Result<(), ApiError> {
+    caller.may(Action::DeleteRoutingRule)?;
+    Ok(state.store.delete_routing_rule(id).await?)
+}
+
 /// List the routing rules, by position (leaders).
 #[utoipa::path(get, path = "/api/v1/routing-rules", tag = "leadership",
     responses((status = 200, description = "The rules", body = RuleList), (status = 403, description = "Leaders only", body = Problem)),
@@ -192,8 +251,7 @@ pub async fn list_rules(
     state: web::Data<AppState>,
     caller: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
-    caller.may(Action::ListRoutingRules)?;
-    let rules = state.store.routing_rules().await?;
+    let rules = rules_of(&state, &caller).await?;
     Ok(HttpResponse::Ok().json(RuleList {
         items: rules.iter().map(RuleResponse::from).collect(),
     }))
@@ -209,8 +267,7 @@ pub async fn get_rule(
     caller: Authenticated,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.may(Action::ReadRoutingRule)?;
-    let rule = state.store.routing_rule(*id).await?;
+    let rule = rule_of(&state, &caller, *id).await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(rule.version))
         .json(RuleResponse::from(&rule)))
@@ -228,9 +285,9 @@ pub async fn create_rule(
     request: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    // Before the body is read: a refused role never learns what is wrong with it.
     caller.may(Action::CreateRoutingRule)?;
     let input: RuleBody = http::json(&request, &body)?;
-    let rule_input = input.try_into_domain(&state.categories)?;
     let store = state.store.clone();
     http::create(
         &store,
@@ -239,7 +296,7 @@ pub async fn create_rule(
         "POST /api/v1/routing-rules",
         &body,
         answer,
-        |idem| async move { Ok(state.store.create_routing_rule(rule_input, idem).await?) },
+        |idem| async move { create_rule_of(&state, &caller, &input, idem).await },
     )
     .await
 }
@@ -260,15 +317,7 @@ pub async fn replace_rule(
 ) -> Result<HttpResponse, ApiError> {
     caller.may(Action::ReplaceRoutingRule)?;
     let input: RuleBody = http::json(&request, &body)?;
-    let rule = state
-        .store
-        .replace_routing_rule(
-            *id,
-            input.try_into_domain(&state.categories)?,
-            http::if_match(&request)?,
-            input.version,
-        )
-        .await?;
+    let rule = replace_rule_of(&state, &caller, *id, &input, http::if_match(&request)?).await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(rule.version))
         .json(RuleResponse::from(&rule)))
@@ -284,8 +333,7 @@ pub async fn delete_rule(
     caller: Authenticated,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.may(Action::DeleteRoutingRule)?;
-    state.store.delete_routing_rule(*id).await?;
+    delete_rule_of(&state, &caller, *id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -318,6 +366,76 @@ fn policies_response(policies: &[SlaPolicy]) -> PoliciesBody {
     }
 }
 
+impl PoliciesBody {
+    /// The four policies, or every field that does not fit.
+    pub fn try_into_domain(&self) -> Result<Vec<SlaPolicy>, ApiError> {
+        let mut errors = Errors::default();
+        let mut policies: Vec<SlaPolicy> = Vec::new();
+        for (i, p) in self.policies.iter().enumerate() {
+            let urgency = errors.take(p.urgency.parse::<Urgency>().map_err(|e| {
+                FieldError::new(
+                    format!("policies[{i}].urgency"),
+                    format!("must be one of: {}", e.expected),
+                )
+            }));
+            for (field, value) in [
+                ("acknowledge_within_seconds", p.acknowledge_within_seconds),
+                ("resolve_within_seconds", p.resolve_within_seconds),
+            ] {
+                if !(1..=MAX_SECONDS).contains(&value) {
+                    errors.push(FieldError::new(
+                        format!("policies[{i}].{field}"),
+                        format!("must be between 1 and {MAX_SECONDS} seconds"),
+                    ));
+                }
+            }
+            if let Some(urgency) = urgency {
+                if policies.iter().any(|q| q.urgency == urgency) {
+                    errors.push(FieldError::new(
+                        format!("policies[{i}].urgency"),
+                        "is given twice",
+                    ));
+                }
+                policies.push(SlaPolicy {
+                    urgency,
+                    acknowledge_within_seconds: p.acknowledge_within_seconds,
+                    resolve_within_seconds: p.resolve_within_seconds,
+                });
+            }
+        }
+        if errors.is_empty() && policies.len() != Urgency::ALL.len() {
+            errors.push(FieldError::new(
+                "policies",
+                "must give all four urgencies: low, normal, high, critical",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors.into_vec()));
+        }
+        Ok(policies)
+    }
+}
+
+/// The SLA policies, one per urgency (leaders).
+pub async fn policies_of(
+    state: &AppState,
+    caller: &Authenticated,
+) -> Result<Vec<SlaPolicy>, ApiError> {
+    caller.may(Action::ReadSlaPolicies)?;
+    Ok(state.store.sla_policies().await?)
+}
+
+/// Replaces the SLA policies (leaders), for the API and the rules page alike.
+pub async fn replace_policies_of(
+    state: &AppState,
+    caller: &Authenticated,
+    input: &PoliciesBody,
+) -> Result<Vec<SlaPolicy>, ApiError> {
+    caller.may(Action::ReplaceSlaPolicies)?;
+    let policies = input.try_into_domain()?;
+    Ok(state.store.set_sla_policies(&policies).await?)
+}
+
 /// The SLA policies per urgency (leaders).
 #[utoipa::path(get, path = "/api/v1/sla-policies", tag = "leadership",
     responses((status = 200, description = "The policies", body = PoliciesBody), (status = 403, description = "Leaders only", body = Problem)),
@@ -326,8 +444,7 @@ pub async fn get_policies(
     state: web::Data<AppState>,
     caller: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
-    caller.may(Action::ReadSlaPolicies)?;
-    Ok(HttpResponse::Ok().json(policies_response(&state.store.sla_policies().await?)))
+    Ok(HttpResponse::Ok().json(policies_response(&policies_of(&state, &caller).await?)))
 }
 
 /// Replace the SLA policies (leaders). Requests filed from now on get the
@@ -344,50 +461,6 @@ pub async fn put_policies(
 ) -> Result<HttpResponse, ApiError> {
     caller.may(Action::ReplaceSlaPolicies)?;
     let input: PoliciesBody = http::json(&request, &body)?;
-    let mut errors = Errors::default();
-    let mut policies: Vec<SlaPolicy> = Vec::new();
-    for (i, p) in input.policies.iter().enumerate() {
-        let urgency = errors.take(p.urgency.parse::<Urgency>().map_err(|e| {
-            FieldError::new(
-                format!("policies[{i}].urgency"),
-                format!("must be one of: {}", e.expected),
-            )
-        }));
-        for (field, value) in [
-            ("acknowledge_within_seconds", p.acknowledge_within_seconds),
-            ("resolve_within_seconds", p.resolve_within_seconds),
-        ] {
-            if !(1..=MAX_SECONDS).contains(&value) {
-                errors.push(FieldError::new(
-                    format!("policies[{i}].{field}"),
-                    format!("must be between 1 and {MAX_SECONDS} seconds"),
-                ));
-            }
-        }
-        if let Some(urgency) = urgency {
-            if policies.iter().any(|q| q.urgency == urgency) {
-                errors.push(FieldError::new(
-                    format!("policies[{i}].urgency"),
-                    "is given twice",
-                ));
-            }
-            policies.push(SlaPolicy {
-                urgency,
-                acknowledge_within_seconds: p.acknowledge_within_seconds,
-                resolve_within_seconds: p.resolve_within_seconds,
-            });
-        }
-    }
-    if errors.is_empty() && policies.len() != Urgency::ALL.len() {
-        errors.push(FieldError::new(
-            "policies",
-            "must give all four urgencies: low, normal, high, critical",
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors.into_vec()));
-    }
-    Ok(HttpResponse::Ok().json(policies_response(
-        &state.store.set_sla_policies(&policies).await?,
-    )))
+    let policies = replace_policies_of(&state, &caller, &input).await?;
+    Ok(HttpResponse::Ok().json(policies_response(&policies)))
 }

@@ -6,7 +6,7 @@ use upturn_domain::model::UnitKind;
 use upturn_domain::org::Unit;
 use upturn_domain::policy::Action;
 use upturn_domain::values::{Errors, FieldError, Name};
-use upturn_persistence::{NewUnit, UnitPatch};
+use upturn_persistence::{Idem, NewUnit, Page, UnitPatch};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -52,20 +52,105 @@ pub struct UpdateUnitBody {
 }
 
 fn categories(
-    raw: Option<Vec<String>>,
+    raw: Option<&[String]>,
     allowed: &[String],
 ) -> Result<Option<Vec<String>>, FieldError> {
     raw.map(|list| {
         let mut kept: Vec<String> = Vec::new();
         for category in list {
-            upturn_domain::values::Category::parse("categories", &category, allowed)?;
-            if !kept.contains(&category) {
-                kept.push(category);
+            upturn_domain::values::Category::parse("categories", category, allowed)?;
+            if !kept.contains(category) {
+                kept.push(category.clone());
             }
         }
         Ok(kept)
     })
     .transpose()
+}
+
+impl CreateUnitBody {
+    /// The unit to create, or every field that does not parse.
+    pub fn try_into_domain(&self, allowed: &[String]) -> Result<NewUnit, ApiError> {
+        let mut errors = Errors::default();
+        let name = errors.take(Name::parse("name", &self.name));
+        let kind = errors.take(
+            self.kind
+                .parse::<UnitKind>()
+                .map_err(|e| FieldError::new("kind", format!("must be one of: {}", e.expected))),
+        );
+        let categories = errors.take(categories(self.categories.as_deref(), allowed));
+        let (Some(name), Some(kind), Some(categories)) = (name, kind, categories) else {
+            return Err(ApiError::Validation(errors.into_vec()));
+        };
+        Ok(NewUnit {
+            name: name.into_inner(),
+            kind,
+            categories: categories.unwrap_or_default(),
+        })
+    }
+}
+
+impl UpdateUnitBody {
+    /// The change to make, or every field that does not parse.
+    pub fn try_into_domain(&self, allowed: &[String]) -> Result<UnitPatch, ApiError> {
+        let mut errors = Errors::default();
+        let name = errors.take(
+            self.name
+                .as_deref()
+                .map(|n| Name::parse("name", n))
+                .transpose(),
+        );
+        let categories = errors.take(categories(self.categories.as_deref(), allowed));
+        let (Some(name), Some(categories)) = (name, categories) else {
+            return Err(ApiError::Validation(errors.into_vec()));
+        };
+        Ok(UnitPatch {
+            name: name.map(Name::into_inner),
+            categories,
+        })
+    }
+}
+
+/// The units, a page at a time (any member).
+pub async fn units_of(
+    state: &AppState,
+    caller: &Authenticated,
+    page: &PageParams,
+) -> Result<Page<Unit>, ApiError> {
+    caller.may(Action::ListUnits)?;
+    Ok(state
+        .store
+        .list_units(page.cursor()?, page.limit()?)
+        .await?)
+}
+
+/// Creates a unit (admins), for the API and the organisation page alike.
+pub async fn create_unit_of(
+    state: &AppState,
+    caller: &Authenticated,
+    input: &CreateUnitBody,
+    idem: Option<Idem<Unit>>,
+) -> Result<Unit, ApiError> {
+    caller.may(Action::CreateUnit)?;
+    let new = input.try_into_domain(&state.categories)?;
+    Ok(state.store.create_unit(new, idem).await?)
+}
+
+/// Renames a unit or changes its categories (admins); `if_match` and the
+/// body's `version` are the versions the caller saw.
+pub async fn update_unit_of(
+    state: &AppState,
+    caller: &Authenticated,
+    id: Uuid,
+    input: &UpdateUnitBody,
+    if_match: Option<i64>,
+) -> Result<Unit, ApiError> {
+    caller.may(Action::UpdateUnit)?;
+    let patch = input.try_into_domain(&state.categories)?;
+    Ok(state
+        .store
+        .update_unit(id, patch, if_match, input.version)
+        .await?)
 }
 
 fn location(id: Uuid) -> String {
@@ -95,11 +180,7 @@ pub async fn list_units(
     caller: Authenticated,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.may(Action::ListUnits)?;
-    let page = state
-        .store
-        .list_units(page.cursor()?, page.limit()?)
-        .await?;
+    let page = units_of(&state, &caller, &page).await?;
     Ok(HttpResponse::Ok().json(Paged::<UnitResponse>::new(page)))
 }
 
@@ -128,25 +209,9 @@ pub async fn create_unit(
     request: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    // Before the body is read: a refused role never learns what is wrong with it.
     caller.may(Action::CreateUnit)?;
     let input: CreateUnitBody = http::json(&request, &body)?;
-    let mut errors = Errors::default();
-    let name = errors.take(Name::parse("name", &input.name));
-    let kind = errors.take(
-        input
-            .kind
-            .parse::<UnitKind>()
-            .map_err(|e| FieldError::new("kind", format!("must be one of: {}", e.expected))),
-    );
-    let categories = errors.take(categories(input.categories, &state.categories));
-    let (Some(name), Some(kind), Some(categories)) = (name, kind, categories) else {
-        return Err(ApiError::Validation(errors.into_vec()));
-    };
-    let new = NewUnit {
-        name: name.into_inner(),
-        kind,
-        categories: categories.unwrap_or_default(),
-    };
     let store = state.store.clone();
     http::create(
         &store,
@@ -155,7 +220,7 @@ pub async fn create_unit(
         "POST /api/v1/units",
         &body,
         answer,
-        |idem| async move { Ok(state.store.create_unit(new, idem).await?) },
+        |idem| async move { create_unit_of(&state, &caller, &input, idem).await },
     )
     .await
 }
@@ -176,25 +241,6 @@ pub async fn update_unit(
 ) -> Result<HttpResponse, ApiError> {
     caller.may(Action::UpdateUnit)?;
     let input: UpdateUnitBody = http::json(&request, &body)?;
-    let mut errors = Errors::default();
-    let name = errors.take(
-        input
-            .name
-            .as_deref()
-            .map(|n| Name::parse("name", n))
-            .transpose(),
-    );
-    let categories = errors.take(categories(input.categories, &state.categories));
-    let (Some(name), Some(categories)) = (name, categories) else {
-        return Err(ApiError::Validation(errors.into_vec()));
-    };
-    let patch = UnitPatch {
-        name: name.map(Name::into_inner),
-        categories,
-    };
-    let unit = state
-        .store
-        .update_unit(*id, patch, http::if_match(&request)?, input.version)
-        .await?;
+    let unit = update_unit_of(&state, &caller, *id, &input, http::if_match(&request)?).await?;
     Ok(ok(&unit))
 }

@@ -9,6 +9,7 @@ use upturn_domain::policy::Action;
 use upturn_domain::values::{Errors, FieldError};
 use upturn_domain::webhook::{WebhookEvents, WebhookSecret, WebhookUrl};
 use upturn_persistence::webhooks::{CreatedWebhook, DeliveryAttempt, NewWebhook, Webhook};
+use upturn_persistence::{Idem, Page};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -122,7 +123,13 @@ fn new_secret() -> Result<WebhookSecret, ApiError> {
 }
 
 impl WebhookBody {
-    fn try_into_domain(&self, state: &AppState, created_by: Uuid) -> Result<NewWebhook, ApiError> {
+    /// The webhook to store, with a fresh secret, or every field that does
+    /// not parse.
+    pub fn try_into_domain(
+        &self,
+        state: &AppState,
+        created_by: Uuid,
+    ) -> Result<NewWebhook, ApiError> {
         let mut errors = Errors::default();
         let url = errors.take(
             WebhookUrl::parse(&self.url, state.webhooks.policy).map_err(|e| e.for_field("url")),
@@ -156,6 +163,63 @@ impl WebhookBody {
     }
 }
 
+/// The webhooks, oldest first, a page at a time (leaders).
+pub async fn webhooks_of(
+    state: &AppState,
+    caller: &Authenticated,
+    page: &PageParams,
+) -> Result<Page<Webhook>, ApiError> {
+    caller.may(Action::ListWebhooks)?;
+    Ok(state.store.webhooks(page.cursor()?, page.limit()?).await?)
+}
+
+/// One webhook, never its secret (leaders).
+pub async fn webhook_of(
+    state: &AppState,
+    caller: &Authenticated,
+    id: Uuid,
+) -> Result<Webhook, ApiError> {
+    caller.may(Action::ReadWebhook)?;
+    Ok(state.store.webhook(id).await?)
+}
+
+/// Registers a webhook (leaders), for the API and the webhooks page alike:
+/// the answer holds its secret, which nothing shows again.
+pub async fn create_webhook_of(
+    state: &AppState,
+    caller: &Authenticated,
+    input: &WebhookBody,
+    idem: Option<Idem<CreatedWebhook>>,
+) -> Result<CreatedWebhook, ApiError> {
+    caller.may(Action::CreateWebhook)?;
+    let new = input.try_into_domain(state, caller.0.id)?;
+    Ok(state.store.create_webhook(new, idem).await?)
+}
+
+/// Deletes a webhook and its pending deliveries (leaders).
+pub async fn delete_webhook_of(
+    state: &AppState,
+    caller: &Authenticated,
+    id: Uuid,
+) -> Result<(), ApiError> {
+    caller.may(Action::DeleteWebhook)?;
+    Ok(state.store.delete_webhook(id).await?)
+}
+
+/// A webhook's delivery attempts, newest first, a page at a time (leaders).
+pub async fn deliveries_of(
+    state: &AppState,
+    caller: &Authenticated,
+    id: Uuid,
+    page: &PageParams,
+) -> Result<Page<DeliveryAttempt>, ApiError> {
+    caller.may(Action::ListDeliveries)?;
+    Ok(state
+        .store
+        .webhook_deliveries(id, page.cursor()?, page.limit()?)
+        .await?)
+}
+
 /// List the webhooks, oldest first (leaders). Secrets are never shown.
 #[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks", params(PageParams),
     responses((status = 200, description = "A page of webhooks", body = Paged<WebhookResponse>),
@@ -166,8 +230,7 @@ pub async fn list_webhooks(
     caller: Authenticated,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.may(Action::ListWebhooks)?;
-    let page = state.store.webhooks(page.cursor()?, page.limit()?).await?;
+    let page = webhooks_of(&state, &caller, &page).await?;
     Ok(HttpResponse::Ok().json(Paged::<WebhookResponse>::new(page)))
 }
 
@@ -181,8 +244,7 @@ pub async fn get_webhook(
     caller: Authenticated,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.may(Action::ReadWebhook)?;
-    let webhook = state.store.webhook(*id).await?;
+    let webhook = webhook_of(&state, &caller, *id).await?;
     Ok(HttpResponse::Ok().json(WebhookResponse::from(&webhook)))
 }
 
@@ -200,9 +262,9 @@ pub async fn create_webhook(
     request: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    // Before the body is read: a refused role never learns what is wrong with it.
     caller.may(Action::CreateWebhook)?;
     let input: WebhookBody = http::json(&request, &body)?;
-    let new = input.try_into_domain(&state, caller.0.id)?;
     let store = state.store.clone();
     http::create(
         &store,
@@ -211,7 +273,7 @@ pub async fn create_webhook(
         "POST /api/v1/webhooks",
         &body,
         answer,
-        |idem| async move { Ok(state.store.create_webhook(new, idem).await?) },
+        |idem| async move { create_webhook_of(&state, &caller, &input, idem).await },
     )
     .await
 }
@@ -226,8 +288,7 @@ pub async fn delete_webhook(
     caller: Authenticated,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.may(Action::DeleteWebhook)?;
-    state.store.delete_webhook(*id).await?;
+    delete_webhook_of(&state, &caller, *id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -243,10 +304,6 @@ pub async fn list_deliveries(
     id: web::Path<Uuid>,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.may(Action::ListDeliveries)?;
-    let page = state
-        .store
-        .webhook_deliveries(*id, page.cursor()?, page.limit()?)
-        .await?;
+    let page = deliveries_of(&state, &caller, *id, &page).await?;
     Ok(HttpResponse::Ok().json(Paged::<DeliveryResponse>::new(page)))
 }

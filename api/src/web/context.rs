@@ -14,7 +14,7 @@ use upturn_domain::model::Role;
 use upturn_domain::org::Member;
 
 use super::i18n::{Lang, Tr};
-use crate::auth::member_for_token;
+use crate::auth::{Authenticated, member_for_token};
 use crate::error::ApiError;
 use crate::startup::AppState;
 
@@ -121,6 +121,11 @@ impl Ctx {
         self.member.as_ref().ok_or_else(|| PageError::SignIn {
             next: self.here.clone(),
         })
+    }
+
+    /// The signed-in member as the API's operations take them.
+    pub fn caller(&self) -> Result<Authenticated, PageError> {
+        self.member().cloned().map(Authenticated)
     }
 
     pub fn actor(&self) -> Result<Actor, PageError> {

@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader, langid};
 
@@ -131,6 +131,57 @@ impl<T: Copy> Given<T> for &&T {
     }
 }
 
+/// A unit a person types and reads a duration in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeUnit {
+    Seconds,
+    Minutes,
+    Hours,
+    Days,
+}
+
+impl TimeUnit {
+    pub const ALL: [TimeUnit; 4] = [
+        TimeUnit::Seconds,
+        TimeUnit::Minutes,
+        TimeUnit::Hours,
+        TimeUnit::Days,
+    ];
+
+    pub fn seconds(self) -> i64 {
+        match self {
+            TimeUnit::Seconds => 1,
+            TimeUnit::Minutes => 60,
+            TimeUnit::Hours => 3_600,
+            TimeUnit::Days => 86_400,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeUnit::Seconds => "seconds",
+            TimeUnit::Minutes => "minutes",
+            TimeUnit::Hours => "hours",
+            TimeUnit::Days => "days",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<TimeUnit> {
+        TimeUnit::ALL.into_iter().find(|u| u.as_str() == raw)
+    }
+
+    /// The largest unit that holds `seconds` exactly, and how many of it:
+    /// a setting is shown as it was meant ("90 minutes", not "2 h").
+    pub fn exact(seconds: i64) -> (TimeUnit, i64) {
+        TimeUnit::ALL
+            .into_iter()
+            .rev()
+            .find(|u| seconds != 0 && seconds % u.seconds() == 0)
+            .map(|u| (u, seconds / u.seconds()))
+            .unwrap_or((TimeUnit::Seconds, seconds))
+    }
+}
+
 /// Looks messages up for one reader.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Tr {
@@ -212,6 +263,16 @@ impl Tr {
         )
     }
 
+    /// A calendar date, as the language writes it.
+    pub fn date(&self, on: impl Given<NaiveDate>) -> String {
+        let on = on.given();
+        let month = self.t(&format!("month-{}", on.month()));
+        self.with(
+            "date",
+            &[("day", &on.day()), ("month", &month), ("year", &on.year())],
+        )
+    }
+
     /// A ratio 0–1 as a whole percentage, or a dash without data.
     pub fn percent(&self, ratio: impl Given<Option<f64>>) -> String {
         match ratio.given() {
@@ -232,6 +293,12 @@ impl Tr {
                 }
             }
         }
+    }
+
+    /// A duration in seconds, exactly, in words ("90 minutes", "14 days").
+    pub fn exact_duration(&self, seconds: impl Given<i64>) -> String {
+        let (unit, count) = TimeUnit::exact(seconds.given());
+        self.t1(&format!("within-{}", unit.as_str()), "count", count)
     }
 
     /// A duration in seconds as the largest sensible unit ("3 h", "2 j").
@@ -289,7 +356,20 @@ mod tests {
         assert_eq!(Tr::new(Lang::En).datetime(at), "4 Dec 2026, 09:05");
         assert_eq!(Tr::new(Lang::Fr).datetime(at), "4 déc. 2026, 09:05");
         assert_eq!(Tr::new(Lang::Fr).decimal(Some(4.25)), "4,2");
+        let on = NaiveDate::from_ymd_opt(2027, 3, 31).unwrap_or_default();
+        assert_eq!(Tr::new(Lang::En).date(on), "31 Mar 2027");
+        assert_eq!(Tr::new(Lang::Fr).date(on), "31 mars 2027");
         assert_eq!(Tr::new(Lang::En).percent(Some(0.5)), "50%");
         assert_eq!(Tr::new(Lang::Fr).percent(Some(0.5)), "50 %");
+    }
+
+    #[test]
+    fn settings_are_written_exactly_in_their_largest_unit() {
+        assert_eq!(TimeUnit::exact(900), (TimeUnit::Minutes, 15));
+        assert_eq!(TimeUnit::exact(5_400), (TimeUnit::Minutes, 90));
+        assert_eq!(TimeUnit::exact(14 * 86_400), (TimeUnit::Days, 14));
+        assert_eq!(TimeUnit::exact(61), (TimeUnit::Seconds, 61));
+        assert_eq!(Tr::new(Lang::En).exact_duration(3_600), "1 hour");
+        assert_eq!(Tr::new(Lang::Fr).exact_duration(4 * 3_600), "4 heures");
     }
 }

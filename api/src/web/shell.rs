@@ -55,18 +55,23 @@ fn links(role: Role) -> &'static [(&'static str, &'static str)] {
         ],
         Role::Manager => &[
             ("/app/requests", "nav-board"),
+            ("/app/initiatives", "nav-initiatives"),
             ("/app/file", "nav-file"),
             ("/app/inbox", "nav-inbox"),
             ("/app/pulse", "nav-pulse"),
         ],
         Role::Service => &[
             ("/app/requests", "nav-board"),
+            ("/app/initiatives", "nav-initiatives"),
             ("/app/inbox", "nav-inbox"),
             ("/app/pulse", "nav-pulse"),
         ],
         Role::Leader => &[
             ("/app/dashboard", "nav-dashboard"),
             ("/app/requests", "nav-board"),
+            ("/app/initiatives", "nav-initiatives"),
+            ("/app/rules", "nav-rules"),
+            ("/app/webhooks", "nav-webhooks"),
             ("/app/inbox", "nav-inbox"),
             ("/app/pulse", "nav-pulse"),
         ],
@@ -110,5 +115,72 @@ impl<'a> Shell<'a> {
             unread,
             asset_version: super::ASSET_VERSION,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use upturn_domain::Actor;
+    use upturn_domain::policy::{Action, MetricsView, permit};
+    use uuid::Uuid;
+
+    use super::*;
+
+    /// What the page behind a link needs the policy to allow; `None` for
+    /// pages every member reads.
+    fn needs(href: &str) -> Option<Action> {
+        match href {
+            "/app/requests" => None,
+            "/app/file" => Some(Action::FileRequest),
+            "/app/inbox" => Some(Action::Inbox),
+            "/app/dashboard" => Some(Action::Metrics {
+                view: MetricsView::Overview,
+                unit: None,
+            }),
+            "/app/org" => Some(Action::ListMembers),
+            "/app/rules" => Some(Action::ListRoutingRules),
+            "/app/webhooks" => Some(Action::ListWebhooks),
+            "/app/initiatives" => Some(Action::ListInitiatives),
+            "/app/pulse" => Some(Action::CurrentPulse),
+            other => panic!("no page is known behind {other}"),
+        }
+    }
+
+    fn actor(role: Role) -> Actor {
+        Actor {
+            id: Uuid::nil(),
+            role,
+            unit_id: (role != Role::Admin).then(Uuid::nil),
+        }
+    }
+
+    #[test]
+    fn the_navigation_shows_only_pages_the_policy_lets_the_role_use() {
+        for role in Role::ALL {
+            for (href, _) in links(*role) {
+                if let Some(action) = needs(href) {
+                    assert!(
+                        permit(&actor(*role), &action).is_ok(),
+                        "{role:?} is shown {href}, which the policy refuses"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_role_that_manages_something_finds_its_page() {
+        for href in [
+            "/app/org",
+            "/app/rules",
+            "/app/webhooks",
+            "/app/initiatives",
+        ] {
+            for role in Role::ALL {
+                let allowed = needs(href).is_some_and(|a| permit(&actor(*role), &a).is_ok());
+                let shown = links(*role).iter().any(|(h, _)| *h == href);
+                assert_eq!(allowed, shown, "{role:?} and {href}");
+            }
+        }
     }
 }

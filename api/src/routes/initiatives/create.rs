@@ -4,6 +4,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use upturn_domain::initiative::{InitiativeInput, NewInitiative};
 use upturn_domain::policy::Action;
+use upturn_persistence::Idem;
+use upturn_persistence::initiatives::InitiativeView;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -29,7 +31,7 @@ pub struct CreateInitiativeBody {
 }
 
 impl CreateInitiativeBody {
-    fn try_into_domain(&self) -> Result<NewInitiative, ApiError> {
+    pub fn try_into_domain(&self) -> Result<NewInitiative, ApiError> {
         Ok(NewInitiative::parse(InitiativeInput {
             title: &self.title,
             description: self.description.as_deref(),
@@ -58,10 +60,9 @@ pub async fn create_initiative(
     request: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    // Before the body is read: a refused role never learns what is wrong with it.
     caller.may(Action::CreateInitiative { unit: None })?;
     let input: CreateInitiativeBody = http::json(&request, &body)?;
-    let new = input.try_into_domain()?;
-    let actor = caller.actor();
     let store = state.store.clone();
     http::create(
         &store,
@@ -70,7 +71,23 @@ pub async fn create_initiative(
         "POST /api/v1/initiatives",
         &body,
         answer,
-        |idem| async move { Ok(state.store.create_initiative(&actor, new, idem).await?) },
+        |idem| async move { create_initiative_of(&state, &caller, &input, idem).await },
     )
     .await
+}
+
+/// Creates an initiative, `planned`, for the API and the initiatives page
+/// alike (the store asks the policy again once it knows the unit).
+pub async fn create_initiative_of(
+    state: &AppState,
+    caller: &Authenticated,
+    input: &CreateInitiativeBody,
+    idem: Option<Idem<InitiativeView>>,
+) -> Result<InitiativeView, ApiError> {
+    caller.may(Action::CreateInitiative { unit: None })?;
+    let new = input.try_into_domain()?;
+    Ok(state
+        .store
+        .create_initiative(&caller.actor(), new, idem)
+        .await?)
 }

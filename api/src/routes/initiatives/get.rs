@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use upturn_domain::policy::Action;
+use upturn_persistence::initiatives::InitiativeView;
 use uuid::Uuid;
 
 use super::{InitiativeResponse, ok};
@@ -26,7 +27,15 @@ pub async fn get_initiative(
     caller: Authenticated,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(ok(&initiative_of(&state, &caller, *id).await?))
+}
+
+/// One initiative and its counts.
+pub async fn initiative_of(
+    state: &AppState,
+    caller: &Authenticated,
+    id: Uuid,
+) -> Result<InitiativeView, ApiError> {
     caller.may(Action::ReadInitiative)?;
-    let view = state.store.initiative_for(&caller.actor(), *id).await?;
-    Ok(ok(&view))
+    Ok(state.store.initiative_for(&caller.actor(), id).await?)
 }

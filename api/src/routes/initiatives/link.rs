@@ -3,6 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use upturn_domain::policy::Action;
+use upturn_persistence::initiatives::InitiativeView;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -51,6 +52,18 @@ pub async fn link_requests(
 ) -> Result<HttpResponse, ApiError> {
     caller.may(Action::LinkToInitiative)?;
     let input: LinkBody = http::json(&request, &body)?;
+    Ok(ok(&link_requests_of(&state, &caller, *id, &input).await?))
+}
+
+/// Links requests to an initiative, for the API and the initiative's page
+/// alike: all of them, or none.
+pub async fn link_requests_of(
+    state: &AppState,
+    caller: &Authenticated,
+    id: Uuid,
+    input: &LinkBody,
+) -> Result<InitiativeView, ApiError> {
+    caller.may(Action::LinkToInitiative)?;
     if input.request_ids.is_empty() {
         return Err(ApiError::field(
             "request_ids",
@@ -63,9 +76,8 @@ pub async fn link_requests(
             format!("must name at most {MAX_LINKED_PER_CALL} requests per call"),
         ));
     }
-    let view = state
+    Ok(state
         .store
-        .link_requests(&caller.actor(), *id, &input.request_ids)
-        .await?;
-    Ok(ok(&view))
+        .link_requests(&caller.actor(), id, &input.request_ids)
+        .await?)
 }

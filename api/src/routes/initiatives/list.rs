@@ -2,6 +2,8 @@
 
 use actix_web::{HttpResponse, web};
 use upturn_domain::policy::Action;
+use upturn_persistence::Page;
+use upturn_persistence::initiatives::InitiativeView;
 
 use super::InitiativeResponse;
 use crate::auth::Authenticated;
@@ -26,11 +28,21 @@ pub async fn list_initiatives(
     caller: Authenticated,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let page = initiatives_of(&state, &caller, &page).await?;
+    Ok(HttpResponse::Ok().json(Paged::<InitiativeResponse>::new(page)))
+}
+
+/// The initiatives, most asked for first (`upturn_domain::initiative::by_demand`),
+/// a page at a time: for the API and the initiatives page alike.
+pub async fn initiatives_of(
+    state: &AppState,
+    caller: &Authenticated,
+    page: &PageParams,
+) -> Result<Page<InitiativeView>, ApiError> {
     caller.may(Action::ListInitiatives)?;
     let cursor = page.cursor.as_deref().filter(|c| !c.is_empty());
-    let page = state
+    Ok(state
         .store
         .list_initiatives(&caller.actor(), cursor, page.limit()?)
-        .await?;
-    Ok(HttpResponse::Ok().json(Paged::<InitiativeResponse>::new(page)))
+        .await?)
 }

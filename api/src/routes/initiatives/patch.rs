@@ -5,6 +5,7 @@ use serde::{Deserialize, Deserializer};
 use upturn_domain::initiative::{InitiativePatch, PatchInput};
 use upturn_domain::policy::Action;
 use upturn_persistence::Expectation;
+use upturn_persistence::initiatives::InitiativeView;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -40,7 +41,7 @@ pub struct PatchInitiativeBody {
 }
 
 impl PatchInitiativeBody {
-    fn try_into_domain(&self) -> Result<InitiativePatch, ApiError> {
+    pub fn try_into_domain(&self) -> Result<InitiativePatch, ApiError> {
         Ok(InitiativePatch::parse(PatchInput {
             title: self.title.as_deref(),
             description: self.description.as_deref(),
@@ -78,14 +79,27 @@ pub async fn patch_initiative(
 ) -> Result<HttpResponse, ApiError> {
     caller.may(Action::UpdateInitiative { unit_id: None })?;
     let input: PatchInitiativeBody = http::json(&request, &body)?;
+    let view = patch_initiative_of(&state, &caller, *id, &input, http::if_match(&request)?).await?;
+    Ok(ok(&view))
+}
+
+/// Changes an initiative, for the API and the initiative's page alike;
+/// `if_match` and the body's `version` are the versions the caller saw.
+pub async fn patch_initiative_of(
+    state: &AppState,
+    caller: &Authenticated,
+    id: Uuid,
+    input: &PatchInitiativeBody,
+    if_match: Option<i64>,
+) -> Result<InitiativeView, ApiError> {
+    caller.may(Action::UpdateInitiative { unit_id: None })?;
     let patch = input.try_into_domain()?;
     let expect = Expectation {
-        if_match: http::if_match(&request)?,
+        if_match,
         version: input.version,
     };
-    let view = state
+    Ok(state
         .store
-        .patch_initiative(&caller.actor(), *id, patch, expect)
-        .await?;
-    Ok(ok(&view))
+        .patch_initiative(&caller.actor(), id, patch, expect)
+        .await?)
 }

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use upturn_domain::policy::Action;
-use upturn_persistence::initiatives::{SUGGESTION_CANDIDATES, SUGGESTION_WINDOW_DAYS};
+use upturn_persistence::initiatives::{SUGGESTION_CANDIDATES, SUGGESTION_WINDOW_DAYS, Suggested};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -18,6 +18,32 @@ pub struct SuggestionParams {
     /// 1 to 100, default 20.
     #[param(value_type = Option<u64>)]
     pub limit: Option<String>,
+}
+
+impl SuggestionParams {
+    /// How many suggestions: 1 to 100, default 20.
+    pub fn limit(&self) -> Result<usize, ApiError> {
+        match self.limit.as_deref().map(str::parse::<usize>) {
+            None => Ok(20),
+            Some(Ok(limit @ 1..=100)) => Ok(limit),
+            Some(_) => Err(ApiError::field(
+                "limit",
+                "must be a number between 1 and 100",
+            )),
+        }
+    }
+}
+
+/// Requests worth linking to an initiative, most alike first, for the API
+/// and the initiative's page alike.
+pub async fn suggestions_of(
+    state: &AppState,
+    caller: &Authenticated,
+    id: Uuid,
+    limit: usize,
+) -> Result<Vec<Suggested>, ApiError> {
+    caller.may(Action::InitiativeSuggestions)?;
+    Ok(state.store.suggestions(&caller.actor(), id, limit).await?)
 }
 
 /// A request worth linking.
@@ -61,17 +87,7 @@ pub async fn suggestions(
     caller.may(Action::InitiativeSuggestions)?;
     // The description above states these figures: keep them together.
     const _: () = assert!(SUGGESTION_WINDOW_DAYS == 90 && SUGGESTION_CANDIDATES == 500);
-    let limit = match params.limit.as_deref().map(str::parse::<usize>) {
-        None => 20,
-        Some(Ok(limit @ 1..=100)) => limit,
-        Some(_) => {
-            return Err(ApiError::field(
-                "limit",
-                "must be a number between 1 and 100",
-            ));
-        }
-    };
-    let found = state.store.suggestions(&caller.actor(), *id, limit).await?;
+    let found = suggestions_of(&state, &caller, *id, params.limit()?).await?;
     Ok(HttpResponse::Ok().json(SuggestionList {
         items: found
             .iter()

@@ -155,11 +155,20 @@ pub async fn export_requests(
     caller: Authenticated,
     filters: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
+    export_of(state.into_inner(), &caller, &filters)
+}
+
+/// The download itself, for the API and the dashboard's link alike.
+pub fn export_of(
+    state: Arc<AppState>,
+    caller: &Authenticated,
+    filters: &ListParams,
+) -> Result<HttpResponse, ApiError> {
     caller.may(Action::ExportRequests)?;
     let export = Export {
         filter: filters.try_into_filter()?,
         actor: caller.actor(),
-        state: state.into_inner(),
+        state,
         progress: Progress::Header,
     };
     let body = futures_util::stream::unfold(export, Export::next_chunk);

@@ -14,7 +14,7 @@ use crate::http::{PageParams, Paged, time_param};
 use crate::startup::AppState;
 
 /// Filters; list values are comma-separated (`status=new,acknowledged`).
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     pub status: Option<String>,

@@ -6,11 +6,11 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
+use upturn_domain::policy::Action;
 use uuid::Uuid;
 
 use super::intake::Choice;
 use super::render;
-use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::http::PageParams;
 use crate::routes::metrics::MetricsParams;
@@ -19,6 +19,8 @@ use crate::routes::metrics::by_unit::by_unit_of;
 use crate::routes::metrics::overview::{OverviewResponse, overview_of};
 use crate::routes::metrics::trend::trend_of;
 use crate::routes::pulse::engagement::{EngagementParams, engagement_of};
+use crate::routes::requests::export::export_of;
+use crate::routes::requests::list::ListParams;
 use crate::startup::AppState;
 use crate::web::context::{Ctx, PageError};
 use crate::web::shell::Shell;
@@ -82,6 +84,10 @@ struct DashboardPage<'a> {
     by_unit: Vec<UnitRow>,
     by_category: Vec<UnitRow>,
     pulse: Option<PulseWeek>,
+    /// The period shown, in days.
+    days: i64,
+    /// The reader may download the requests (leaders).
+    can_export: bool,
 }
 
 const CHART_HEIGHT: usize = 120;
@@ -107,17 +113,22 @@ fn bars(values: &[(String, Option<f64>, String)], max: f64) -> Vec<Bar> {
         .collect()
 }
 
+/// The periods the dashboard offers, in days.
+const PERIODS: [i64; 4] = [7, 30, 90, 365];
+
+/// The period asked for, or the last 30 days.
+fn period_days(asked: Option<i64>) -> i64 {
+    asked.filter(|d| PERIODS.contains(d)).unwrap_or(30)
+}
+
 pub async fn page(
     state: web::Data<AppState>,
     ctx: Ctx,
     query: web::Query<DashboardQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let member = ctx.member()?.clone();
+    let caller = ctx.caller()?;
     let tr = ctx.tr;
-    let days = query
-        .days
-        .filter(|d| [7, 30, 90, 365].contains(d))
-        .unwrap_or(30);
+    let days = period_days(query.days);
     let now = state.store.clock().now();
     let unit_id = Uuid::parse_str(&query.unit).ok();
     let params = MetricsParams {
@@ -125,7 +136,6 @@ pub async fn page(
         to: Some(now.to_rfc3339()),
         unit_id: unit_id.map(|u| u.to_string()),
     };
-    let caller = Authenticated(member);
     let fail = |e| ctx.fail(e);
     let o = overview_of(&state, &caller, &params).await.map_err(fail)?;
     let trend = trend_of(&state, &caller, &params).await.map_err(fail)?;
@@ -201,7 +211,9 @@ pub async fn page(
         .map_err(|e| ctx.fail(e))?;
     let body = render(&DashboardPage {
         shell,
-        periods: [7, 30, 90, 365]
+        can_export: caller.may(Action::ExportRequests).is_ok(),
+        days,
+        periods: PERIODS
             .iter()
             .map(|d| Choice {
                 value: d.to_string(),
@@ -269,4 +281,26 @@ pub async fn page(
     })
     .map_err(|e| ctx.fail(e))?;
     Ok(ctx.html(StatusCode::OK, body))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ExportQuery {
+    days: Option<i64>,
+}
+
+/// `GET /app/export.csv?days=…`: the requests filed in the dashboard's
+/// period, exactly as `GET /api/v1/requests/export.csv?filed_after=…`
+/// answers them (leaders; anyone else gets the API's `403`, as a page).
+pub async fn export(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, PageError> {
+    let caller = ctx.caller()?;
+    let now = state.store.clock().now();
+    let filters = ListParams {
+        filed_after: Some((now - chrono::Duration::days(period_days(query.days))).to_rfc3339()),
+        ..ListParams::default()
+    };
+    export_of(state.into_inner(), &caller, &filters).map_err(|e| ctx.fail(e))
 }

@@ -16,7 +16,7 @@ use upturn_domain::{Actor, decide};
 use upturn_persistence::{Expectation, StoreError};
 use uuid::Uuid;
 
-use super::{error_words, form, render};
+use super::{error_words, form, render, whole_number};
 use crate::error::ApiError;
 use crate::routes::requests::follow_up::FollowUpBody;
 use crate::routes::requests::optional_note;
@@ -345,16 +345,6 @@ pub struct ActionForm {
     reopen: Option<String>,
 }
 
-fn number(field: &str, raw: Option<&str>) -> Result<Option<i64>, ApiError> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(text) => text
-            .parse()
-            .map(Some)
-            .map_err(|_| ApiError::field(field, "must be a whole number")),
-    }
-}
-
 /// The command a form asks for, parsed as the API parses its bodies.
 async fn command(
     state: &AppState,
@@ -395,12 +385,12 @@ async fn command(
             let body = FollowUpBody {
                 customer_reached: reached,
                 satisfaction: if reached {
-                    number("satisfaction", input.satisfaction.as_deref())?
+                    whole_number("satisfaction", input.satisfaction.as_deref())?
                 } else {
                     None
                 },
                 would_recommend: if reached {
-                    number("would_recommend", input.would_recommend.as_deref())?
+                    whole_number("would_recommend", input.would_recommend.as_deref())?
                 } else {
                     None
                 },
