@@ -251,6 +251,65 @@ browser_test! {
         check_page(&other, "not found").await;
     }
 
+    async fn every_other_page_passes_axe_and_200_percent_zoom_at_both_sizes() {
+        let app = spawn_app(Backend::Sqlite).await;
+        let o = org(&app).await;
+        let filed = app.file(&o.front_a).await;
+        let request_id = filed["id"].as_str().unwrap().to_owned();
+        let initiative = app
+            .post(
+                "/api/v1/initiatives",
+                &o.manager_a.token,
+                serde_json::json!({"title": "Stock size 44 in every store"}),
+            )
+            .await
+            .expect(201)
+            .id();
+        app.post(
+            &format!("/api/v1/initiatives/{initiative}/requests"),
+            &o.manager_a.token,
+            serde_json::json!({"request_ids": [request_id]}),
+        )
+        .await
+        .expect(200);
+        app.post(
+            "/api/v1/webhooks",
+            &o.leader.token,
+            serde_json::json!({"url": "https://hooks.example.com/upturn", "events": ["filed"]}),
+        )
+        .await
+        .expect(201);
+        let pages: &[(&str, &[&str])] = &[
+            (common::ADMIN_EMAIL, &["/app/org"]),
+            (
+                "leader@test.upturn",
+                &["/app/rules", "/app/webhooks", "/app/initiatives", "/app/pulse"],
+            ),
+            ("manager.a@test.upturn", &["/app/initiatives", "/app/inbox"]),
+        ];
+        for (size, lang) in [(PHONE, "fr-FR"), (DESKTOP, "en-GB")] {
+            for (email, paths) in pages {
+                let browser = sign_in(&app, size, lang, email).await;
+                for path in *paths {
+                    browser.goto(&app.url(path)).await;
+                    check_page(&browser, path).await;
+                }
+                if email.starts_with("manager") {
+                    let path = format!("/app/initiatives/{initiative}");
+                    browser.goto(&app.url(&path)).await;
+                    browser.wait_for("#progress").await;
+                    check_page(&browser, "an initiative").await;
+                }
+                if email.starts_with("admin") {
+                    browser.goto(&app.url(&format!("/app/org/members/{}", o.front_a.id))).await;
+                    check_page(&browser, "a member").await;
+                    browser.goto(&app.url(&format!("/app/org/units/{}", o.team_a))).await;
+                    check_page(&browser, "a unit").await;
+                }
+            }
+        }
+    }
+
     async fn the_sign_in_page_passes_axe_at_both_sizes_and_200_percent_zoom() {
         let app = spawn_app(Backend::Sqlite).await;
         for (width, height) in [PHONE, DESKTOP] {
