@@ -131,7 +131,12 @@ async fn walk(words: Words) {
     manager.wait_for("#do-acknowledge").await;
     check_page(&manager, "request (manager)").await;
     manager.click("#do-acknowledge").await;
-    manager.wait_for("#route-to").await;
+    manager
+        .wait_until(
+            "return !document.querySelector('#do-acknowledge') && !!document.querySelector('#route-to')",
+            "acknowledged, the page shown again",
+        )
+        .await;
     manager.select("#route-to", &o.service_1).await;
     manager.fill("#route-note", "Stock is Purchasing's").await;
     manager.click("#do-route").await;
@@ -143,7 +148,12 @@ async fn walk(words: Words) {
     let service = sign_in(&app, DESKTOP, words.accept, "service.1@test.upturn").await;
     service.goto(&app.url(&format!("/app/requests/{id}"))).await;
     service.click("#do-acknowledge").await;
-    service.wait_for("#answer-note").await;
+    service
+        .wait_until(
+            "return !document.querySelector('#do-acknowledge') && !!document.querySelector('#answer-note')",
+            "acknowledged, the page shown again",
+        )
+        .await;
     service
         .fill("#answer-note", "Size 44 is back in every store on Friday")
         .await;
