@@ -77,6 +77,33 @@ async fn check_page(browser: &Browser, page: &str) {
     );
 }
 
+const TAB: &str = "\u{E004}";
+const ENTER: &str = "\u{E007}";
+const SPACE: &str = " ";
+
+/// Types into whatever has the focus, as a keyboard does.
+async fn press(browser: &Browser, keys: &str) {
+    let focused = browser.client().active_element().await.unwrap();
+    focused.send_keys(keys).await.unwrap();
+}
+
+/// Presses Tab until the element `id` has the focus (at most 40 times).
+async fn tab_to(browser: &Browser, id: &str) {
+    for _ in 0..40 {
+        let focused = browser
+            .execute(
+                "return document.activeElement && document.activeElement.id",
+                vec![],
+            )
+            .await;
+        if focused == id {
+            return;
+        }
+        press(browser, TAB).await;
+    }
+    panic!("Tab never reached #{id} on {}", browser.current_url().await);
+}
+
 /// Fills the intake form as a front-line member would.
 async fn fill_intake(front: &Browser, expectation: &str) {
     front.wait_for("#customer_expectation").await;
@@ -318,6 +345,36 @@ browser_test! {
                 }
             }
         }
+    }
+
+    async fn the_front_line_signs_in_and_files_with_the_keyboard_alone() {
+        let app = spawn_app(Backend::Sqlite).await;
+        let _o = org(&app).await;
+        let browser = Browser::start(PHONE.0, PHONE.1, "en-GB").await;
+        browser.goto(&app.url("/")).await;
+        tab_to(&browser, "email").await;
+        press(&browser, "front.a@test.upturn").await;
+        press(&browser, TAB).await;
+        press(&browser, PASSWORD).await;
+        press(&browser, ENTER).await;
+        browser
+            .wait_until("return location.pathname === '/app/file'", "signed in")
+            .await;
+        tab_to(&browser, "customer_expectation").await;
+        press(&browser, "A size 44 in blue").await;
+        // The kinds are radio buttons: arrows move the choice within them.
+        tab_to(&browser, "category").await;
+        press(&browser, "Availability").await;
+        tab_to(&browser, "on_the_spot").await;
+        press(&browser, SPACE).await;
+        tab_to(&browser, "on_the_spot_note").await;
+        press(&browser, "Found one in the stockroom").await;
+        press(&browser, TAB).await;
+        press(&browser, ENTER).await;
+        browser.wait_for("#receipt-title").await;
+        let request = browser.text("#request-title").await;
+        assert_eq!(request, "A size 44 in blue");
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM requests WHERE status = 'resolved'").await, 1);
     }
 
     async fn the_sign_in_page_passes_axe_at_both_sizes_and_200_percent_zoom() {
