@@ -26,29 +26,51 @@ use crate::config::Secret;
 use crate::error::ApiError;
 use crate::startup::AppState;
 
+/// At most this many password hashes are computed at once (argon2id takes
+/// about 19 MiB each): a storm of logins waits in line instead of growing
+/// the memory with every request.
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
+/// Runs one argon2 computation on the blocking pool, within the bound.
+async fn hashing<T: Send + 'static>(
+    work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    let _permit = hashing_permits()
+        .acquire()
+        .await
+        .context("The password hashing queue is closed")?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .context("Failed to run a password hash")?
+}
+
 /// Hashes a password with argon2id and a fresh salt (on a blocking thread:
 /// it takes tens of milliseconds on purpose).
 pub async fn hash_password(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         let hash: PasswordHash = Argon2::default()
             .hash_password(password.as_bytes())
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(hash.to_string())
     })
     .await
-    .context("Failed to hash a password")?
 }
 
 /// Checks a password against a stored hash.
 pub async fn verify_password(password: String, hash: String) -> anyhow::Result<bool> {
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         let parsed = PasswordHash::new(&hash).map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(Argon2::default()
             .verify_password(password.as_bytes(), &parsed)
             .is_ok())
     })
     .await
-    .context("Failed to verify a password")?
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -313,5 +335,40 @@ impl FromRequest for Authenticated {
                 .await
                 .map(Authenticated)
         })
+    }
+}
+
+#[cfg(test)]
+mod hashing_tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn no_more_hashes_run_at_once_than_the_bound() {
+        let bound = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..(bound * 4 + 3))
+            .map(|_| {
+                let (running, most) = (Arc::clone(&running), Arc::clone(&most));
+                tokio::spawn(hashing(move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                    Ok(())
+                }))
+            })
+            .collect();
+        for task in tasks {
+            task.await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let most = most.load(Ordering::SeqCst);
+        assert!(most <= bound, "{most} hashes ran at once, bound {bound}");
+        assert!(most >= 1);
     }
 }
