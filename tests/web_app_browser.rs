@@ -432,6 +432,12 @@ browser_test! {
                 manager.screenshot(&shot("request")).await;
                 let leader = sign_in(&app, (width, height), accept, "leader@test.upturn").await;
                 leader.screenshot(&shot("dashboard")).await;
+                leader.goto(&app.url("/app/rules")).await;
+                leader.screenshot(&shot("rules")).await;
+                leader.goto(&app.url("/app/initiatives")).await;
+                leader.screenshot(&shot("initiatives")).await;
+                let admin = sign_in(&app, (width, height), accept, common::ADMIN_EMAIL).await;
+                admin.screenshot(&shot("organisation")).await;
             }
         }
     }
