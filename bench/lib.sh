@@ -1,8 +1,10 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # some functions set variables for the scripts that source this file
 # Shared helpers for the bench scripts (bash; source it, do not run it).
 #
 #   BENCH_DIR=...; ROOT=...; LOG_TAG=metrics; source "$BENCH_DIR/lib.sh"
 #
-# Used by bench/metrics.sh, bench/run.sh and bench/live.sh.
+# Used by bench/metrics.sh, bench/pages.sh, bench/run.sh and bench/live.sh.
 
 LOG_TAG="${LOG_TAG:-bench}"
 
@@ -141,4 +143,103 @@ drop_pg_db() {
       || log "could not drop database $PG_DB; drop it by hand"
   fi
   PG_DB=""
+}
+
+# ---------------------------------------------------------------- the seeded SQLite file
+# Shared by bench/metrics.sh and bench/pages.sh: the same cached file for the same N.
+
+# seeded_cache: seeds N requests with bench/seed_metrics.py into
+# bench/results/seed-<N>.db, or reuses that file when the same seeder seeded it with
+# the same N, SEED and DAYS less than SEED_MAX_AGE_HOURS ago (RESEED=1 seeds again).
+# Needs BENCH_DIR, BIN, RESULTS, N, SEED, DAYS, RESEED, SEED_MAX_AGE_HOURS. Copies the
+# seed's info to $RESULTS/seed.json (and the seeding's output to $RESULTS/seed.log).
+# Sets CACHE, CACHE_INFO, CACHE_BYTES, SEEDED_NOW (1 when seeded by this call) and what
+# the seeder recorded: LEADER_EMAIL, PASSWORD, JWT_SECRET, ADMIN_EMAIL, EARLIEST,
+# SEEDED_AT, SEED_TOTAL_SECONDS, SEED_INSERT_SECONDS, SEED_CPU_SECONDS.
+seeded_cache() {
+  CACHE="$BENCH_DIR/results/seed-$N.db"
+  CACHE_INFO="$CACHE.json"
+  SEEDED_NOW=0
+  local verdict
+  verdict="$(python3 - "$CACHE" "$CACHE_INFO" "$BENCH_DIR/seed_metrics.py" "$N" "$SEED" "$DAYS" "$SEED_MAX_AGE_HOURS" <<'PY'
+import datetime, hashlib, json, os, sys
+db, info_path, seeder, n, seed, days, max_age = sys.argv[1:]
+if not os.path.exists(db) or not os.path.exists(info_path):
+    print("no cached file"); sys.exit()
+info = json.load(open(info_path))
+sha = hashlib.sha256(open(seeder, "rb").read()).hexdigest()
+seeded = datetime.datetime.fromisoformat(info["seeded_at"].replace("Z", "+00:00"))
+age_h = (datetime.datetime.now(datetime.timezone.utc) - seeded).total_seconds() / 3600
+if info.get("seeder_sha256") != sha:
+    print("seed_metrics.py changed since it was seeded")
+elif (info.get("requests"), info.get("seed"), info.get("days")) != (int(n), int(seed), int(days)):
+    print("seeded with other parameters")
+elif age_h > float(max_age):
+    print(f"seeded {age_h:.0f} h ago (SEED_MAX_AGE_HOURS={max_age})")
+else:
+    print("ok")
+PY
+)"
+  if [[ "$RESEED" == "1" || "$verdict" != "ok" ]]; then
+    [[ "$RESEED" == "1" ]] && verdict="RESEED=1"
+    log "seeding $N requests into $CACHE ($verdict)"
+    python3 "$BENCH_DIR/seed_metrics.py" --db "$CACHE" --requests "$N" --seed "$SEED" --days "$DAYS" \
+      --bin "$BIN" --force 2>&1 | tee "$RESULTS/seed.log" >&2
+    [[ "${PIPESTATUS[0]}" == "0" ]] || die "seeding failed"
+    SEEDED_NOW=1
+  else
+    log "reusing $CACHE (same seeder, N, seed and period)"
+  fi
+  cp "$CACHE_INFO" "$RESULTS/seed.json"
+
+  # What the seeder recorded: credentials, period, timings.
+  eval "$(python3 - "$CACHE_INFO" <<'PY'
+import json, shlex, sys
+info = json.load(open(sys.argv[1]))
+for name, key in [("LEADER_EMAIL", "leader_email"), ("PASSWORD", "password"),
+                  ("JWT_SECRET", "jwt_secret"), ("ADMIN_EMAIL", "admin_email"),
+                  ("EARLIEST", "earliest_filed_at"), ("SEEDED_AT", "seeded_at"),
+                  ("SEED_TOTAL_SECONDS", "total_seconds"), ("SEED_INSERT_SECONDS", "insert_seconds"),
+                  ("SEED_CPU_SECONDS", "cpu_seconds")]:
+    print(f"{name}={shlex.quote(str(info.get(key, 'n/a')))}")
+PY
+)"
+  CACHE_BYTES="$(stat -L -c %s "$CACHE")"
+}
+
+# copy_seeded DIR: copies the seeded file (after seeded_cache) to DIR/bench.db for this
+# run: the server writes to its database, the cache stays as seeded. With
+# ROLLED_CACHE=1 a copy migrated by an earlier run (CACHE.rolled.db, roll-ups built:
+# 19 min at 1M on 2 cores) stands in for the seeded file when it is newer; migrate then
+# only applies the migrations added since. Sets ROLLED, SOURCE, DB and DB_URL.
+copy_seeded() {
+  DB="$1/bench.db"
+  ROLLED="$CACHE.rolled.db"
+  SOURCE="$CACHE"
+  if [[ "${ROLLED_CACHE:-0}" == "1" && -s "$ROLLED" && "$ROLLED" -nt "$CACHE" ]]; then
+    SOURCE="$ROLLED"
+  fi
+  log "copying $SOURCE ($(($(stat -L -c %s "$SOURCE") / 1048576)) MiB) for this run"
+  cp --reflink=auto "$SOURCE" "$DB"
+  # Committed rows may still sit in a WAL left by a reader (never the -shm: SQLite rebuilds it).
+  if [[ -s "$SOURCE-wal" ]]; then
+    cp --reflink=auto "$SOURCE-wal" "$DB-wal"
+  fi
+  DB_URL="sqlite://$DB?mode=rwc"
+}
+
+# migrate_copy DIR LOGFILE: `upturn migrate` on the copy (after copy_seeded), in DIR,
+# with the environment of the caller's server_env function; keeps the migrated copy as
+# ROLLED when ROLLED_CACHE=1 and it was made from the seeded file. Sets MIGRATE_SECONDS.
+migrate_copy() {
+  local dir="$1" logfile="$2" t0
+  log "upturn migrate on the copy"
+  t0="$(date +%s.%N)"
+  ( cd "$dir" && server_env && exec "$BIN" migrate ) >"$logfile" 2>&1 \
+    || { tail -n 40 "$logfile" >&2; die "upturn migrate failed"; }
+  MIGRATE_SECONDS="$(elapsed_since "$t0")"
+  if [[ "${ROLLED_CACHE:-0}" == "1" && "$SOURCE" == "$CACHE" ]]; then
+    log "keeping the migrated copy as $ROLLED"
+    cp --reflink=auto "$DB" "$ROLLED.tmp" && mv "$ROLLED.tmp" "$ROLLED"
+  fi
 }

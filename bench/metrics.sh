@@ -95,80 +95,11 @@ RESULTS="$BENCH_DIR/results/$STAMP-metrics"
 mkdir -p "$RESULTS"
 
 # ---------------------------------------------------------------- 1. the seeded database
-CACHE="$BENCH_DIR/results/seed-$N.db"
-CACHE_INFO="$CACHE.json"
-
-# cache_verdict -> "ok" or why the cached file cannot be used
-cache_verdict() {
-  python3 - "$CACHE" "$CACHE_INFO" "$BENCH_DIR/seed_metrics.py" "$N" "$SEED" "$DAYS" "$SEED_MAX_AGE_HOURS" <<'PY'
-import datetime, hashlib, json, os, sys
-db, info_path, seeder, n, seed, days, max_age = sys.argv[1:]
-if not os.path.exists(db) or not os.path.exists(info_path):
-    print("no cached file"); sys.exit()
-info = json.load(open(info_path))
-sha = hashlib.sha256(open(seeder, "rb").read()).hexdigest()
-seeded = datetime.datetime.fromisoformat(info["seeded_at"].replace("Z", "+00:00"))
-age_h = (datetime.datetime.now(datetime.timezone.utc) - seeded).total_seconds() / 3600
-if info.get("seeder_sha256") != sha:
-    print("seed_metrics.py changed since it was seeded")
-elif (info.get("requests"), info.get("seed"), info.get("days")) != (int(n), int(seed), int(days)):
-    print("seeded with other parameters")
-elif age_h > float(max_age):
-    print(f"seeded {age_h:.0f} h ago (SEED_MAX_AGE_HOURS={max_age})")
-else:
-    print("ok")
-PY
-}
-
-SEEDED_NOW=0
-SEED_SECONDS=""
-verdict="$(cache_verdict)"
-if [[ "$RESEED" == "1" || "$verdict" != "ok" ]]; then
-  [[ "$RESEED" == "1" ]] && verdict="RESEED=1"
-  log "seeding $N requests into $CACHE ($verdict)"
-  seed_started=$SECONDS
-  python3 "$BENCH_DIR/seed_metrics.py" --db "$CACHE" --requests "$N" --seed "$SEED" --days "$DAYS" \
-    --bin "$BIN" --force 2>&1 | tee "$RESULTS/seed.log" >&2
-  [[ "${PIPESTATUS[0]}" == "0" ]] || die "seeding failed"
-  SEED_SECONDS=$((SECONDS - seed_started))
-  SEEDED_NOW=1
-else
-  log "reusing $CACHE (same seeder, N, seed and period)"
-fi
-cp "$CACHE_INFO" "$RESULTS/seed.json"
-
-# What the seeder recorded: credentials, period, timings.
-eval "$(python3 - "$CACHE_INFO" <<'PY'
-import json, shlex, sys
-info = json.load(open(sys.argv[1]))
-for name, key in [("LEADER_EMAIL", "leader_email"), ("PASSWORD", "password"),
-                  ("JWT_SECRET", "jwt_secret"), ("ADMIN_EMAIL", "admin_email"),
-                  ("EARLIEST", "earliest_filed_at"), ("SEEDED_AT", "seeded_at"),
-                  ("SEED_TOTAL_SECONDS", "total_seconds"), ("SEED_INSERT_SECONDS", "insert_seconds"),
-                  ("SEED_CPU_SECONDS", "cpu_seconds")]:
-    print(f"{name}={shlex.quote(str(info.get(key, 'n/a')))}")
-PY
-)"
-CACHE_BYTES="$(stat -L -c %s "$CACHE")"
+seeded_cache
 
 # ---------------------------------------------------------------- 2. this run's copy, migrate, serve
 RUN_TMP="$(mktemp -d -p "$BENCH_DIR/results" .metrics-run.XXXXXX)"
-DB="$RUN_TMP/bench.db"
-# ROLLED_CACHE=1: a copy migrated by an earlier run (roll-ups built: 19 min at 1M on
-# 2 cores) stands in for the seeded file when it is newer; migrate then only applies
-# the migrations added since.
-ROLLED="$CACHE.rolled.db"
-SOURCE="$CACHE"
-if [[ "$ROLLED_CACHE" == "1" && -s "$ROLLED" && "$ROLLED" -nt "$CACHE" ]]; then
-  SOURCE="$ROLLED"
-fi
-log "copying $SOURCE ($(($(stat -L -c %s "$SOURCE") / 1048576)) MiB) for this run"
-cp --reflink=auto "$SOURCE" "$DB"
-# Committed rows may still sit in a WAL left by a reader (never the -shm: SQLite rebuilds it).
-if [[ -s "$SOURCE-wal" ]]; then
-  cp --reflink=auto "$SOURCE-wal" "$DB-wal"
-fi
-DB_URL="sqlite://$DB?mode=rwc"
+copy_seeded "$RUN_TMP"
 
 server_env() {
   export UPTURN_DATABASE_URL="$DB_URL" \
@@ -178,15 +109,7 @@ server_env() {
     UPTURN_LOG="${UPTURN_LOG:-warn}"
 }
 
-log "upturn migrate on the copy"
-t0="$(date +%s.%N)"
-( cd "$RUN_TMP" && server_env && exec "$BIN" migrate ) >"$RESULTS/migrate.log" 2>&1 \
-  || { tail -n 40 "$RESULTS/migrate.log" >&2; die "upturn migrate failed"; }
-MIGRATE_SECONDS="$(elapsed_since "$t0")"
-if [[ "$ROLLED_CACHE" == "1" && "$SOURCE" == "$CACHE" ]]; then
-  log "keeping the migrated copy as $ROLLED"
-  cp --reflink=auto "$DB" "$ROLLED.tmp" && mv "$ROLLED.tmp" "$ROLLED"
-fi
+migrate_copy "$RUN_TMP" "$RESULTS/migrate.log"
 
 PORT="$(free_port)"
 URL="http://127.0.0.1:$PORT"
