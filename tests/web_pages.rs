@@ -201,6 +201,31 @@ async fn pages_carry_a_strict_policy_and_no_inline_script_or_style(app: TestApp)
             );
         }
         assert!(!page.html.contains(" style=\""), "{path}: inline style");
+        // The frame is whole: a plain title, a plain page name.
+        let title = page
+            .html
+            .split("<title>")
+            .nth(1)
+            .unwrap()
+            .split("</title>")
+            .next()
+            .unwrap();
+        assert!(
+            !title.contains('<') && title.ends_with(" · Upturn"),
+            "{path}: title {title:?}"
+        );
+        let name = page
+            .html
+            .split("<body data-page=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        assert!(
+            name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+            "{path}: page {name:?}"
+        );
         assert!(!page.html.contains("onclick"), "{path}: inline handler");
     }
     // Over https (behind a proxy that says so), the session cookie is `Secure`.
