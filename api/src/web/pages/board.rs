@@ -1,7 +1,8 @@
 //! `/app/requests`: the team's requests for the front line (with what is
 //! to call back), the triage board for managers, services and leaders —
-//! columns by status, nearest deadline first, overdue marked, filters, and
-//! live updates (the page's script swaps the fragment when news arrives).
+//! columns by status, the open ones nearest deadline first and the
+//! answered ones newest first, overdue marked, filters, and live updates
+//! (the page's script swaps the fragment when news arrives).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -69,6 +70,12 @@ struct BoardPartial<'a> {
 const BOARD: [Status; 3] = [Status::New, Status::Acknowledged, Status::InProgress];
 const ANSWERED: [Status; 3] = [Status::Resolved, Status::Declined, Status::Closed];
 
+/// Cards per column. Each column is its own query, so that the open ones
+/// are not crowded out by years of answered requests (one list sorted by
+/// deadline put the oldest answered requests first), and each is an
+/// ordered walk of an index that stops after this many.
+const PER_COLUMN: u64 = 40;
+
 fn choice(value: &str, label: String, chosen: &str) -> Choice {
     Choice {
         value: value.to_owned(),
@@ -104,7 +111,6 @@ pub async fn page(
             .collect(),
     };
     let filter = RequestFilter {
-        statuses: shown.clone(),
         categories: query
             .category
             .split(',')
@@ -115,39 +121,44 @@ pub async fn page(
         overdue: query.overdue.is_some(),
         q: upturn_domain::values::search_words("q", Some(&query.q))
             .map_err(|e| ctx.fail(crate::error::ApiError::Validation(vec![e])))?,
-        sort: RequestSort::Deadline,
         ..RequestFilter::default()
     };
-    let page = state
-        .store
-        .list_requests(&actor, &filter, None, 200)
-        .await
-        .map_err(|e| ctx.fail(e))?;
     let now = state.store.clock().now();
-    let card = |r: &Request| Card {
+    let card = |r: Request| Card {
         overdue: r.status.is_open() && r.next_deadline().is_some_and(|(_, at)| at < now),
-        r: r.clone(),
+        r,
     };
-    let columns: Vec<Column> = shown
-        .iter()
-        .map(|status| Column {
+    let mut columns: Vec<Column> = Vec::with_capacity(shown.len());
+    for status in &shown {
+        let column = RequestFilter {
+            statuses: vec![*status],
+            // The open ones by what is due first; the answered ones by
+            // what came back last.
+            sort: if status.is_open() {
+                RequestSort::Deadline
+            } else {
+                RequestSort::Newest
+            },
+            ..filter.clone()
+        };
+        let page = state
+            .store
+            .list_requests(&actor, &column, None, PER_COLUMN)
+            .await
+            .map_err(|e| ctx.fail(e))?;
+        columns.push(Column {
             status: status.as_str(),
-            cards: page
-                .items
-                .iter()
-                .filter(|r| r.status == *status)
-                .map(card)
-                .collect(),
-        })
-        .collect();
+            cards: page.items.into_iter().map(card).collect(),
+        });
+    }
     // What came back up and waits for the front line to call the customer.
-    let call_back = page
-        .items
+    let call_back = columns
         .iter()
-        .filter(|r| {
-            r.status == Status::Resolved && r.level == upturn_domain::model::Level::Frontline
+        .flat_map(|c| c.cards.iter())
+        .filter(|c| {
+            c.r.status == Status::Resolved && c.r.level == upturn_domain::model::Level::Frontline
         })
-        .map(card)
+        .map(|c| card(c.r.clone()))
         .collect();
     let shell = Shell::new(&state, &ctx, "/app/requests")
         .await
