@@ -59,6 +59,10 @@ pub enum ApiError {
     RateLimited(u64),
     #[error("the service is not ready")]
     Unavailable,
+    /// A known path asked with a method it does not serve; the methods it
+    /// serves, for `Allow`.
+    #[error("this path answers only {0}")]
+    MethodNotAllowed(String),
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -90,6 +94,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::RateLimited(_) => "rate_limited",
             ApiError::Unavailable => "unavailable",
+            ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::IdempotencyRace | ApiError::Internal(_) => "internal",
         }
     }
@@ -114,6 +119,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "Unsupported media type",
             ApiError::RateLimited(_) => "Too many requests",
             ApiError::Unavailable => "Service unavailable",
+            ApiError::MethodNotAllowed(_) => "Method not allowed",
             ApiError::IdempotencyRace | ApiError::Internal(_) => "Internal error",
         }
     }
@@ -250,6 +256,7 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::IdempotencyRace | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -271,6 +278,9 @@ fn render(error: &ApiError, request_id: Option<String>) -> HttpResponse {
         }
         ApiError::Unauthenticated => {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        ApiError::MethodNotAllowed(allow) => {
+            response.insert_header((header::ALLOW, allow.as_str()));
         }
         _ => {}
     }

@@ -106,8 +106,36 @@ pub async fn bootstrap_admin(store: &Store, settings: &Settings) -> anyhow::Resu
     Ok(())
 }
 
-fn json_error(error: actix_web::error::QueryPayloadError) -> ApiError {
-    ApiError::field("query", error.to_string())
+/// A query string that does not fit its operation, with the parameter named
+/// where serde names it ("unknown field `from`, expected one of …").
+fn query_error(error: actix_web::error::QueryPayloadError) -> ApiError {
+    let message = match &error {
+        actix_web::error::QueryPayloadError::Deserialize(inner) => inner.to_string(),
+        other => other.to_string(),
+    };
+    let named = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').nth(1))
+            .map(str::to_owned)
+    };
+    if let Some(name) = named("unknown field") {
+        let expected = message
+            .split_once(", expected ")
+            .map(|(_, list)| format!("; expected {}", list.replace('`', "")))
+            .unwrap_or_default();
+        return ApiError::field(
+            name,
+            format!("is not a parameter of this operation{expected}"),
+        );
+    }
+    if let Some(name) = named("duplicate field") {
+        return ApiError::field(name, "is given more than once");
+    }
+    if let Some(name) = named("missing field") {
+        return ApiError::field(name, "is required");
+    }
+    ApiError::field("query", format!("could not be read: {message}"))
 }
 
 impl Application {
@@ -169,7 +197,7 @@ impl Application {
                 .wrap(from_fn(crate::headers::security_headers))
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
-                .app_data(web::QueryConfig::default().error_handler(|e, _| json_error(e).into()))
+                .app_data(web::QueryConfig::default().error_handler(|e, _| query_error(e).into()))
                 .app_data(
                     web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()),
                 )

@@ -19,130 +19,84 @@ use actix_web::web;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::error::ApiError;
 use crate::http::Paged;
 
+/// A path and the handler of each method it serves; any other method is
+/// `405 method_not_allowed` with `Allow`.
+macro_rules! at {
+    ($path:literal, $($method:ident => $handler:expr),+ $(,)?) => {
+        web::resource($path)
+            $(.route(web::$method().to($handler)))+
+            .default_service(method_not_allowed(&[$(stringify!($method)),+]))
+    };
+}
+
+/// Answers `405` naming the methods the path serves.
+fn method_not_allowed(methods: &[&str]) -> actix_web::Route {
+    let allow = methods
+        .iter()
+        .map(|m| m.to_ascii_uppercase())
+        .collect::<Vec<_>>()
+        .join(", ");
+    web::to(move || {
+        let allow = allow.clone();
+        async move { Err::<actix_web::HttpResponse, _>(ApiError::MethodNotAllowed(allow)) }
+    })
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/metrics", web::get().to(health::metrics))
-        .route("/api/openapi.json", web::get().to(docs::openapi_json))
-        .route("/docs", web::get().to(docs::docs_page))
-        .route("/docs/", web::get().to(docs::docs_page))
-        .route("/docs/rapidoc-min.js", web::get().to(docs::docs_script))
-        .route(
-            "/docs/RAPIDOC-LICENSE.txt",
-            web::get().to(docs::docs_licence),
-        )
+    cfg
+        .service(at!("/healthz", get => health::healthz))
+        .service(at!("/readyz", get => health::readyz))
+        .service(at!("/metrics", get => health::metrics))
+        .service(at!("/api/openapi.json", get => docs::openapi_json))
+        .service(at!("/docs", get => docs::docs_page))
+        .service(at!("/docs/", get => docs::docs_page))
+        .service(at!("/docs/rapidoc-min.js", get => docs::docs_script))
+        .service(at!("/docs/RAPIDOC-LICENSE.txt", get => docs::docs_licence))
         .service(
             web::scope("/api/v1")
-                .route("/auth/login", web::post().to(session::login))
-                .route("/me", web::get().to(session::me))
-                .route("/units", web::get().to(units::list_units))
-                .route("/units", web::post().to(units::create_unit))
-                .route("/units/{id}", web::get().to(units::get_unit))
-                .route("/units/{id}", web::patch().to(units::update_unit))
-                .route("/members", web::get().to(members::list_members))
-                .route("/members", web::post().to(members::create_member))
-                .route("/members/{id}", web::get().to(members::get_member))
-                .route("/members/{id}", web::patch().to(members::update_member))
-                .route("/requests", web::get().to(requests::list::list_requests))
-                .route("/requests", web::post().to(requests::file::file))
+                .service(at!("/auth/login", post => session::login))
+                .service(at!("/me", get => session::me))
+                .service(at!("/units", get => units::list_units, post => units::create_unit))
+                .service(at!("/units/{id}", get => units::get_unit, patch => units::update_unit))
+                .service(at!("/members", get => members::list_members, post => members::create_member))
+                .service(at!("/members/{id}", get => members::get_member, patch => members::update_member))
+                .service(at!("/requests", get => requests::list::list_requests, post => requests::file::file))
                 // Before `/requests/{id}`, which would take `export.csv` for an id.
-                .route(
-                    "/requests/export.csv",
-                    web::get().to(requests::export::export_requests),
-                )
-                .route("/requests/{id}", web::get().to(requests::get::get_request))
-                .route(
-                    "/requests/{id}/events",
-                    web::get().to(requests::events::list_events),
-                )
-                .route(
-                    "/requests/{id}/events/{event_id}",
-                    web::get().to(requests::events::get_event),
-                )
-                .route(
-                    "/requests/{id}/acknowledge",
-                    web::post().to(requests::acknowledge::acknowledge),
-                )
-                .route(
-                    "/requests/{id}/route",
-                    web::post().to(requests::route::route),
-                )
-                .route(
-                    "/requests/{id}/status",
-                    web::post().to(requests::status::set_status),
-                )
-                .route(
-                    "/requests/{id}/comments",
-                    web::post().to(requests::comment::comment),
-                )
-                .route(
-                    "/requests/{id}/follow-up",
-                    web::post().to(requests::follow_up::follow_up),
-                )
-                .route("/requests/{id}/watch", web::post().to(inbox::watch))
-                .route("/requests/{id}/watch", web::delete().to(inbox::unwatch))
-                .route("/inbox", web::get().to(inbox::inbox))
-                .route("/inbox/{id}/read", web::post().to(inbox::mark_read))
-                .route("/stream", web::get().to(inbox::stream))
-                .route("/stream/ticket", web::post().to(inbox::ticket))
-                .route("/routing-rules", web::get().to(rules::list_rules))
-                .route("/routing-rules", web::post().to(rules::create_rule))
-                .route("/routing-rules/{id}", web::get().to(rules::get_rule))
-                .route("/routing-rules/{id}", web::put().to(rules::replace_rule))
-                .route("/routing-rules/{id}", web::delete().to(rules::delete_rule))
-                .route("/sla-policies", web::get().to(rules::get_policies))
-                .route("/sla-policies", web::put().to(rules::put_policies))
-                .route("/track/{code}", web::get().to(track::track))
-                .route(
-                    "/metrics/overview",
-                    web::get().to(metrics::overview::overview),
-                )
-                .route("/metrics/by-unit", web::get().to(metrics::by_unit::by_unit))
-                .route(
-                    "/metrics/by-category",
-                    web::get().to(metrics::by_category::by_category),
-                )
-                .route("/metrics/trend", web::get().to(metrics::trend::trend))
-                .route(
-                    "/metrics/engagement",
-                    web::get().to(pulse::engagement::engagement),
-                )
-                .route("/pulse/current", web::get().to(pulse::current::current))
-                .route("/pulse/responses", web::post().to(pulse::answer::answer))
-                .route(
-                    "/initiatives",
-                    web::get().to(initiatives::list::list_initiatives),
-                )
-                .route(
-                    "/initiatives",
-                    web::post().to(initiatives::create::create_initiative),
-                )
-                .route(
-                    "/initiatives/{id}",
-                    web::get().to(initiatives::get::get_initiative),
-                )
-                .route(
-                    "/initiatives/{id}",
-                    web::patch().to(initiatives::patch::patch_initiative),
-                )
-                .route(
-                    "/initiatives/{id}/requests",
-                    web::post().to(initiatives::link::link_requests),
-                )
-                .route(
-                    "/initiatives/{id}/suggestions",
-                    web::get().to(initiatives::suggestions::suggestions),
-                )
-                .route("/webhooks", web::get().to(webhooks::list_webhooks))
-                .route("/webhooks", web::post().to(webhooks::create_webhook))
-                .route("/webhooks/{id}", web::get().to(webhooks::get_webhook))
-                .route("/webhooks/{id}", web::delete().to(webhooks::delete_webhook))
-                .route(
-                    "/webhooks/{id}/deliveries",
-                    web::get().to(webhooks::list_deliveries),
-                ),
+                .service(at!("/requests/export.csv", get => requests::export::export_requests))
+                .service(at!("/requests/{id}", get => requests::get::get_request))
+                .service(at!("/requests/{id}/events", get => requests::events::list_events))
+                .service(at!("/requests/{id}/events/{event_id}", get => requests::events::get_event))
+                .service(at!("/requests/{id}/acknowledge", post => requests::acknowledge::acknowledge))
+                .service(at!("/requests/{id}/route", post => requests::route::route))
+                .service(at!("/requests/{id}/status", post => requests::status::set_status))
+                .service(at!("/requests/{id}/comments", post => requests::comment::comment))
+                .service(at!("/requests/{id}/follow-up", post => requests::follow_up::follow_up))
+                .service(at!("/requests/{id}/watch", post => inbox::watch, delete => inbox::unwatch))
+                .service(at!("/inbox", get => inbox::inbox))
+                .service(at!("/inbox/{id}/read", post => inbox::mark_read))
+                .service(at!("/stream", get => inbox::stream))
+                .service(at!("/stream/ticket", post => inbox::ticket))
+                .service(at!("/routing-rules", get => rules::list_rules, post => rules::create_rule))
+                .service(at!("/routing-rules/{id}", get => rules::get_rule, put => rules::replace_rule, delete => rules::delete_rule))
+                .service(at!("/sla-policies", get => rules::get_policies, put => rules::put_policies))
+                .service(at!("/track/{code}", get => track::track))
+                .service(at!("/metrics/overview", get => metrics::overview::overview))
+                .service(at!("/metrics/by-unit", get => metrics::by_unit::by_unit))
+                .service(at!("/metrics/by-category", get => metrics::by_category::by_category))
+                .service(at!("/metrics/trend", get => metrics::trend::trend))
+                .service(at!("/metrics/engagement", get => pulse::engagement::engagement))
+                .service(at!("/pulse/current", get => pulse::current::current))
+                .service(at!("/pulse/responses", post => pulse::answer::answer))
+                .service(at!("/initiatives", get => initiatives::list::list_initiatives, post => initiatives::create::create_initiative))
+                .service(at!("/initiatives/{id}", get => initiatives::get::get_initiative, patch => initiatives::patch::patch_initiative))
+                .service(at!("/initiatives/{id}/requests", post => initiatives::link::link_requests))
+                .service(at!("/initiatives/{id}/suggestions", get => initiatives::suggestions::suggestions))
+                .service(at!("/webhooks", get => webhooks::list_webhooks, post => webhooks::create_webhook))
+                .service(at!("/webhooks/{id}", get => webhooks::get_webhook, delete => webhooks::delete_webhook))
+                .service(at!("/webhooks/{id}/deliveries", get => webhooks::list_deliveries)),
         );
 }
 
@@ -196,6 +150,10 @@ impl Modify for BearerAuth {
     ),
     components(schemas(
         crate::error::Problem, crate::error::ProblemField,
+        crate::openapi::KindName, crate::openapi::ChannelName, crate::openapi::UrgencyName,
+        crate::openapi::StatusName, crate::openapi::TargetStatusName, crate::openapi::LevelName,
+        crate::openapi::RoleName, crate::openapi::UnitKindName, crate::openapi::InitiativeStatusName,
+        crate::openapi::EventTypeName, crate::openapi::CategoryName, crate::openapi::KeywordText,
         Paged<requests::RequestResponse>, Paged<requests::EventResponse>,
         Paged<units::UnitResponse>, Paged<members::MemberResponse>,
         Paged<initiatives::InitiativeResponse>,
