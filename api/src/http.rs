@@ -36,46 +36,57 @@ pub fn json<T: DeserializeOwned>(request: &HttpRequest, body: &[u8]) -> Result<T
     if !is_json(request.headers()) {
         return Err(ApiError::UnsupportedMediaType);
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            ApiError::MalformedJson(format!("the body is not valid JSON: {inner}"))
-        } else {
-            let message = inner.to_string();
-            // serde says "missing field `x` at line 1 column 2": name the field.
-            let field = match message.split('`').nth(1) {
-                Some(name) if message.starts_with("missing field") => {
-                    if path == "." {
-                        name.to_owned()
-                    } else {
-                        format!("{path}.{name}")
-                    }
-                }
-                _ if path == "." => "body".to_owned(),
-                _ => path,
-            };
-            let message = message
-                .split(" at line ")
-                .next()
-                .unwrap_or(&message)
-                .to_owned();
-            ApiError::field(field, message)
-        }
-    })?;
-    deserializer
-        .end()
+    let mut document: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::MalformedJson(format!("the body is not valid JSON: {e}")))?;
+    integral_floats_as_integers(&mut document);
+    let value: T = serde_path_to_error::deserialize(document).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.into_inner().to_string();
+        // serde says "missing field `x`": name the field.
+        let field = match message.split('`').nth(1) {
+            Some(name) if message.starts_with("missing field") => {
+                if path == "." {
+                    name.to_owned()
+                } else {
+                    format!("{path}.{name}")
+                }
+            }
+            _ if path == "." => "body".to_owned(),
+            _ => path,
+        };
+        ApiError::field(field, message)
+    })?;
     Ok(value)
 }
 
-/// Like [`json`], but an empty body means `T::default()`.
+/// JSON Schema counts `3.0` as an integer, so the contract's integer fields
+/// take it: a float without a fractional part becomes that integer.
+fn integral_floats_as_integers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                #[expect(clippy::cast_possible_truncation, reason = "integral and within 2^53")]
+                let integer = f as i64;
+                *value = serde_json::Value::from(integer);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
+        serde_json::Value::Object(fields) => {
+            fields.values_mut().for_each(integral_floats_as_integers);
+        }
+        _ => {}
+    }
+}
+
+/// Like [`json`], but an empty body, or `null`, means `T::default()`.
 pub fn optional_json<T: DeserializeOwned + Default>(
     request: &HttpRequest,
     body: &[u8],
 ) -> Result<T, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
+    if body.iter().all(u8::is_ascii_whitespace) || body.trim_ascii() == b"null" {
         Ok(T::default())
     } else {
         json(request, body)
@@ -100,12 +111,18 @@ pub fn if_match(request: &HttpRequest) -> Result<Option<i64>, ApiError> {
     if value == "*" {
         return Ok(None);
     }
-    value
-        .trim_start_matches("W/")
-        .trim_matches('"')
-        .parse::<i64>()
+    // Exactly the forms the contract declares (see `openapi::IF_MATCH`):
+    // `"7"`, `W/"7"`, or a bare `7`.
+    let quoted = value.strip_prefix("W/").unwrap_or(value);
+    let digits = quoted
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .or((quoted == value).then_some(value))
+        .filter(|d| (1..=18).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()));
+    digits
+        .and_then(|d| d.parse::<i64>().ok())
         .map(Some)
-        .map_err(|_| ApiError::BadPrecondition)
+        .ok_or(ApiError::BadPrecondition)
 }
 
 /// `201 Created` with `Location`.
@@ -132,13 +149,16 @@ pub fn stored(
     })
 }
 
-/// The `Idempotency-Key` header, if any: 1 to 255 visible ASCII characters.
+/// The `Idempotency-Key` header, if any: 1 to 255 visible ASCII characters
+/// (no spaces).
 pub fn idempotency_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {
     let Some(value) = request.headers().get("idempotency-key") else {
         return Ok(None);
     };
     match value.to_str() {
-        Ok(key) if !key.is_empty() && key.len() <= 255 => Ok(Some(key.to_owned())),
+        Ok(key) if (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) => {
+            Ok(Some(key.to_owned()))
+        }
         _ => Err(ApiError::field(
             "Idempotency-Key",
             "must be 1 to 255 visible ASCII characters",
@@ -284,9 +304,9 @@ where
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// How many items to return, 1 to 200 (default 50).
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page (opaque).
     pub cursor: Option<String>,
 }
 

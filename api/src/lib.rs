@@ -12,6 +12,7 @@ pub mod error;
 pub mod headers;
 pub mod http;
 pub mod hub;
+pub mod openapi;
 pub mod prom;
 pub mod routes;
 pub mod startup;

@@ -49,11 +49,11 @@ impl Errors {
     }
 }
 
-/// Trimmed text with a character count between `min` and `max`.
+/// Trimmed text with a character count between `min` (once trimmed) and
+/// `max` (as sent: the published contract's `maxLength` counts what is sent).
 fn bounded(field: &str, raw: &str, min: usize, max: usize) -> Result<String, FieldError> {
     let text = raw.trim();
-    let count = text.chars().count();
-    if count < min {
+    if text.chars().count() < min {
         return Err(FieldError::new(
             field,
             if min == 1 {
@@ -63,7 +63,7 @@ fn bounded(field: &str, raw: &str, min: usize, max: usize) -> Result<String, Fie
             },
         ));
     }
-    if count > max {
+    if raw.chars().count() > max {
         return Err(FieldError::new(
             field,
             format!("must be at most {max} characters"),
@@ -142,19 +142,20 @@ text_type!(
 /// without control characters (a NUL would end the pattern early in
 /// SQLite and be refused by PostgreSQL). Empty means no search.
 pub fn search_words(field: &str, raw: Option<&str>) -> Result<Option<String>, FieldError> {
-    let Some(words) = raw.map(str::trim).filter(|q| !q.is_empty()) else {
+    let Some(raw) = raw else {
         return Ok(None);
     };
-    if words.chars().any(char::is_control) {
+    if raw.chars().any(char::is_control) {
         return Err(FieldError::new(
             field,
             "must not contain control characters",
         ));
     }
-    if words.chars().count() > 200 {
+    if raw.chars().count() > 200 {
         return Err(FieldError::new(field, "must be at most 200 characters"));
     }
-    Ok(Some(words.to_owned()))
+    let words = raw.trim();
+    Ok((!words.is_empty()).then(|| words.to_owned()))
 }
 
 /// A login email: lower-cased, one `@`, something on both sides.

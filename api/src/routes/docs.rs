@@ -2,17 +2,16 @@
 //! compiled into the binary, so `/docs` works offline (RapiDoc, MIT; its
 //! licence is in `api/assets/RAPIDOC-LICENSE.txt`).
 
-use actix_web::HttpResponse;
 use actix_web::http::header;
-use utoipa::OpenApi;
+use actix_web::{HttpResponse, web};
 
-use crate::routes::ApiDoc;
+use crate::startup::AppState;
 
 const DOCS_HTML: &str = include_str!("../../assets/docs.html");
 const RAPIDOC_JS: &[u8] = include_bytes!("../../assets/rapidoc-min.js");
 
-pub async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+pub async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(crate::openapi::document(&state.categories))
 }
 
 pub async fn docs_page() -> HttpResponse {

@@ -24,6 +24,7 @@ const HEARTBEAT: Duration = Duration::from_secs(15);
 pub struct InboxItemResponse {
     pub id: Uuid,
     pub request_id: Uuid,
+    #[schema(value_type = crate::openapi::EventTypeName)]
     pub event_type: String,
     /// A one-line summary, e.g. `UP-000042 resolved by Purchasing: Trousers in size 44`.
     pub summary: String,
@@ -53,7 +54,7 @@ pub struct InboxPageResponse {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct InboxParams {
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
     pub cursor: Option<String>,
 }

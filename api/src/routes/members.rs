@@ -23,6 +23,7 @@ pub struct MemberResponse {
     pub name: String,
     pub email: String,
     /// `frontline`, `manager`, `service`, `leader` or `admin`.
+    #[schema(value_type = crate::openapi::RoleName)]
     pub role: String,
     pub unit_id: Option<Uuid>,
     pub active: bool,
@@ -43,20 +44,35 @@ impl From<&Member> for MemberResponse {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateMemberBody {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     /// Must fit the unit: `frontline`/`manager` → a team, `service` → a
     /// service unit, `leader` → the leadership unit, `admin` → no unit.
+    #[schema(value_type = crate::openapi::RoleName)]
     pub role: String,
     pub unit_id: Option<Uuid>,
     /// At least 8 characters.
+    #[schema(min_length = 8, max_length = 1024)]
     pub password: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateMemberBody {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub name: Option<String>,
+    #[schema(format = Email, max_length = 254)]
     pub email: Option<String>,
+    #[schema(value_type = Option<crate::openapi::RoleName>)]
     pub role: Option<String>,
     /// Give `null` explicitly to move an admin out of any unit.
     #[serde(default, deserialize_with = "double_option")]
@@ -64,6 +80,7 @@ pub struct UpdateMemberBody {
     pub unit_id: Option<Option<Uuid>>,
     /// `false` deactivates: the member can no longer log in.
     pub active: Option<bool>,
+    #[schema(min_length = 8, max_length = 1024)]
     pub password: Option<String>,
     pub version: Option<i64>,
 }

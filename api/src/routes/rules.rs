@@ -21,13 +21,17 @@ use crate::startup::AppState;
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 pub struct RuleMatchBody {
     #[serde(default)]
+    #[schema(value_type = Vec<crate::openapi::CategoryName>)]
     pub categories: Vec<String>,
     #[serde(default)]
+    #[schema(value_type = Vec<crate::openapi::KindName>)]
     pub kinds: Vec<String>,
     #[serde(default)]
+    #[schema(value_type = Vec<crate::openapi::UrgencyName>)]
     pub urgencies: Vec<String>,
     /// Matched case-insensitively in the title or description.
     #[serde(default)]
+    #[schema(value_type = Vec<crate::openapi::KeywordText>)]
     pub keywords: Vec<String>,
 }
 
@@ -84,6 +88,11 @@ pub struct RuleList {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RuleBody {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
     pub position: i64,
     #[serde(rename = "match", default)]
@@ -340,16 +349,20 @@ pub async fn delete_rule(
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PolicyBody {
     /// `low`, `normal`, `high` or `critical`.
+    #[schema(value_type = crate::openapi::UrgencyName)]
     pub urgency: String,
     /// From each arrival at a level.
+    #[schema(minimum = 1, maximum = 31536000)]
     pub acknowledge_within_seconds: i64,
     /// From filing.
+    #[schema(minimum = 1, maximum = 31536000)]
     pub resolve_within_seconds: i64,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PoliciesBody {
     /// All four urgencies.
+    #[schema(min_items = 4, max_items = 4)]
     pub policies: Vec<PolicyBody>,
 }
 

@@ -13,6 +13,7 @@ use crate::startup::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TrackHistoryItem {
+    #[schema(value_type = crate::openapi::StatusName)]
     pub status: String,
     pub at: DateTime<Utc>,
 }
@@ -21,6 +22,7 @@ pub struct TrackHistoryItem {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TrackInitiative {
     /// `planned`, `in_progress`, `done` or `dropped`.
+    #[schema(value_type = crate::openapi::InitiativeStatusName)]
     pub status: String,
     /// What the organisation tells every customer waiting on it.
     pub public_note: Option<String>,
@@ -29,6 +31,7 @@ pub struct TrackInitiative {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TrackResponse {
     pub reference: String,
+    #[schema(value_type = crate::openapi::StatusName)]
     pub status: String,
     pub updated_at: DateTime<Utc>,
     /// The answer given, once resolved or declined.

@@ -20,7 +20,9 @@ pub struct UnitResponse {
     pub id: Uuid,
     pub name: String,
     /// `team`, `service` or `leadership`.
+    #[schema(value_type = crate::openapi::UnitKindName)]
     pub kind: String,
+    #[schema(value_type = Vec<crate::openapi::CategoryName>)]
     pub categories: Vec<String>,
 }
 
@@ -37,16 +39,29 @@ impl From<&Unit> for UnitResponse {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateUnitBody {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
     /// `team`, `service` or `leadership` (only one leadership unit).
+    #[schema(value_type = crate::openapi::UnitKindName)]
     pub kind: String,
     /// The categories this unit handles.
+    #[schema(value_type = Option<Vec<crate::openapi::CategoryName>>)]
     pub categories: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateUnitBody {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub name: Option<String>,
+    #[schema(value_type = Option<Vec<crate::openapi::CategoryName>>)]
     pub categories: Option<Vec<String>>,
     pub version: Option<i64>,
 }

@@ -24,9 +24,12 @@ const MAX_DESCRIPTION_CHARS: usize = 500;
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct WebhookBody {
     /// An absolute `https` URL (or `http` to loopback where allowed).
+    #[schema(max_length = 2048, pattern = "^https?://")]
     pub url: String,
     /// Timeline event types to deliver, e.g. `["filed", "resolved"]`.
+    #[schema(value_type = Vec<crate::openapi::EventTypeName>, min_items = 1)]
     pub events: Vec<String>,
+    #[schema(max_length = 500)]
     pub description: Option<String>,
 }
 
@@ -35,6 +38,7 @@ pub struct WebhookBody {
 pub struct WebhookResponse {
     pub id: Uuid,
     pub url: String,
+    #[schema(value_type = Vec<crate::openapi::EventTypeName>)]
     pub events: Vec<String>,
     pub description: Option<String>,
     /// `false` once disabled after 24 hours of failed deliveries.
@@ -65,6 +69,7 @@ impl From<&Webhook> for WebhookResponse {
 pub struct CreatedWebhookResponse {
     pub id: Uuid,
     pub url: String,
+    #[schema(value_type = Vec<crate::openapi::EventTypeName>)]
     pub events: Vec<String>,
     pub description: Option<String>,
     pub active: bool,

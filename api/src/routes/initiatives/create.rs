@@ -20,13 +20,23 @@ use crate::startup::AppState;
 #[serde(deny_unknown_fields)]
 pub struct CreateInitiativeBody {
     #[schema(example = "Size 44 in every store")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub title: String,
+    #[schema(
+        max_length = 10000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub description: Option<String>,
     /// The owning unit; the creator's own when absent. Managers and services
     /// create for their own unit only, leaders for any.
     pub unit_id: Option<Uuid>,
     /// `YYYY-MM-DD`.
     #[schema(example = "2027-03-31")]
+    #[schema(format = Date)]
     pub target_date: Option<String>,
 }
 

@@ -21,6 +21,7 @@ pub const MAX_LINKED_PER_CALL: usize = 1000;
 #[serde(deny_unknown_fields)]
 pub struct LinkBody {
     /// Requests the caller can see; at most 1,000.
+    #[schema(min_items = 1, max_items = 1000)]
     pub request_ids: Vec<Uuid>,
 }
 

@@ -42,6 +42,7 @@ pub struct InitiativeResponse {
     #[schema(example = "2027-03-31")]
     pub target_date: Option<String>,
     /// `planned`, `in_progress`, `done` or `dropped` (the last two are final).
+    #[schema(value_type = crate::openapi::InitiativeStatusName)]
     pub status: String,
     /// What every linked request's filer and customer reads; the answer to
     /// every linked open request once the initiative is done.

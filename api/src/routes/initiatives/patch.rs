@@ -24,7 +24,16 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchInitiativeBody {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub title: Option<String>,
+    #[schema(
+        max_length = 10000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub description: Option<String>,
     /// `YYYY-MM-DD`, or `null` to clear it.
     #[serde(default, deserialize_with = "present")]
@@ -32,9 +41,15 @@ pub struct PatchInitiativeBody {
     pub target_date: Option<Option<String>>,
     /// `in_progress`, `done` or `dropped`: planned → in progress → done or
     /// dropped (planned may go straight to done or dropped); never back.
+    #[schema(value_type = Option<crate::openapi::InitiativeStatusName>)]
     pub status: Option<String>,
     /// A new note is progress: every linked request hears it. Required in
     /// the same `PATCH` that sets `done` or `dropped`.
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub public_note: Option<String>,
     /// The version you saw; stale → `409` (or use `If-Match` → `412`).
     pub version: Option<i64>,

@@ -16,7 +16,7 @@ use crate::startup::AppState;
 #[into_params(parameter_in = Query)]
 pub struct SuggestionParams {
     /// 1 to 100, default 20.
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
 }
 

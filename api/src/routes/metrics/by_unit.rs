@@ -69,11 +69,12 @@ pub async fn by_unit_of(
         .ask(MetricsView::ByUnit, caller, now)?
         .existing(state)
         .await?;
+    // Read whether they are used or not: a bad `limit` is a bad request.
+    let (after, limit) = (page.cursor()?, page.limit()?);
     let (units, next_cursor) = match asked.unit_id {
         Some(unit) => (vec![unit], None),
         None => {
-            let after = page.cursor()?;
-            let units = state.store.list_units(after, page.limit()?).await?;
+            let units = state.store.list_units(after, limit).await?;
             (
                 units.items.iter().map(|u| u.id).collect(),
                 units.next_cursor,

@@ -36,11 +36,14 @@ const MAX_DAYS: i64 = 3_660;
 #[into_params(parameter_in = Query)]
 pub struct MetricsParams {
     /// Start of the period (inclusive), by filing time. Default: `to` − 30 days.
+    #[param(value_type = Option<chrono::DateTime<chrono::Utc>>)]
     pub from: Option<String>,
     /// End of the period (exclusive). Default: now.
+    #[param(value_type = Option<chrono::DateTime<chrono::Utc>>)]
     pub to: Option<String>,
     /// Only the requests this unit sees (filed by that team or ever routed
     /// to that unit). A manager's default and only choice is their team.
+    #[param(value_type = Option<uuid::Uuid>)]
     pub unit_id: Option<String>,
 }
 

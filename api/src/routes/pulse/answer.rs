@@ -15,13 +15,20 @@ use crate::startup::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PulseAnswerBody {
     /// 1 to 5.
+    #[schema(minimum = 1, maximum = 5)]
     pub happiness: i64,
     /// 1 to 5.
+    #[schema(minimum = 1, maximum = 5)]
     pub pleasure: i64,
     /// 1 to 5.
+    #[schema(minimum = 1, maximum = 5)]
     pub engagement: i64,
     /// Optional, at most 1,000 characters; trimmed, and left out when blank.
     /// Shown verbatim to leaders when the unit's figures are shown.
+    #[schema(
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub comment: Option<String>,
 }
 

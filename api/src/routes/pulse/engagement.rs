@@ -33,8 +33,10 @@ const UNIT_PAGE: u64 = 200;
 pub struct EngagementParams {
     /// One ISO week, like `2026-W47` (the only kind of period there is).
     /// Default: the latest week whose results are released.
+    #[param(pattern = r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$")]
     pub period: Option<String>,
     /// Only this unit's item of the week's results.
+    #[param(value_type = Option<uuid::Uuid>)]
     pub unit_id: Option<String>,
 }
 

@@ -15,6 +15,10 @@ use crate::startup::AppState;
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct AcknowledgeBody {
+    #[schema(
+        max_length = 5000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub note: Option<String>,
     /// The version you saw; stale → `409`.
     pub version: Option<i64>,

@@ -17,6 +17,11 @@ use crate::startup::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CommentBody {
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub body: String,
     /// Internal comments are for staff only (never on the tracking page).
     #[serde(default)]

@@ -166,7 +166,7 @@ pub fn export_of(
 ) -> Result<HttpResponse, ApiError> {
     caller.may(Action::ExportRequests)?;
     let export = Export {
-        filter: filters.try_into_filter()?,
+        filter: filters.try_into_filter(&state.categories)?,
         actor: caller.actor(),
         state,
         progress: Progress::Header,

@@ -16,22 +16,45 @@ use crate::startup::AppState;
 /// Resolved on the spot: "I did it because it mattered".
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct OnTheSpotBody {
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub note: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct FileRequestBody {
     /// `improvement`, `need`, `unmet_need`, `idea` or `praise`.
+    #[schema(value_type = crate::openapi::KindName)]
     pub kind: String,
     /// One of the organisation's categories.
+    #[schema(value_type = crate::openapi::CategoryName)]
     pub category: String,
     /// `low`, `normal` (default), `high` or `critical`.
+    #[schema(value_type = Option<crate::openapi::UrgencyName>)]
     pub urgency: Option<String>,
     /// `in_person`, `phone`, `email`, `web` or `social`.
+    #[schema(value_type = crate::openapi::ChannelName)]
     pub channel: String,
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub title: String,
+    #[schema(
+        max_length = 10000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub description: Option<String>,
     /// What the customer hoped for: always asked.
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub customer_expectation: String,
     pub customer: Option<CustomerBody>,
     pub resolved_on_the_spot: Option<OnTheSpotBody>,

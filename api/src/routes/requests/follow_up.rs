@@ -19,9 +19,15 @@ pub struct FollowUpBody {
     /// Whether the front line got back to the customer.
     pub customer_reached: bool,
     /// 1 to 5, when reached.
+    #[schema(minimum = 1, maximum = 5)]
     pub satisfaction: Option<i64>,
     /// 0 to 10, when asked.
+    #[schema(minimum = 0, maximum = 10)]
     pub would_recommend: Option<i64>,
+    #[schema(
+        max_length = 5000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub note: Option<String>,
     /// The customer is not satisfied: back to work at the level that answered.
     #[serde(default)]

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use upturn_domain::values::{Errors, FieldError};
+use upturn_domain::values::{Category, Errors, FieldError};
 use upturn_persistence::{RequestFilter, RequestSort};
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -17,12 +17,18 @@ use crate::startup::AppState;
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
+    #[param(value_type = Option<Vec<crate::openapi::StatusName>>, style = Form, explode = false)]
     pub status: Option<String>,
+    #[param(value_type = Option<Vec<crate::openapi::LevelName>>, style = Form, explode = false)]
     pub level: Option<String>,
     /// The unit that holds the request now.
+    #[param(value_type = Option<uuid::Uuid>)]
     pub unit_id: Option<String>,
+    #[param(value_type = Option<Vec<crate::openapi::CategoryName>>, style = Form, explode = false)]
     pub category: Option<String>,
+    #[param(value_type = Option<Vec<crate::openapi::KindName>>, style = Form, explode = false)]
     pub kind: Option<String>,
+    #[param(value_type = Option<Vec<crate::openapi::UrgencyName>>, style = Form, explode = false)]
     pub urgency: Option<String>,
     /// Only requests I filed.
     #[param(value_type = Option<bool>)]
@@ -33,12 +39,16 @@ pub struct ListParams {
     #[param(value_type = Option<bool>)]
     pub overdue: Option<String>,
     /// Words in the title, description or expectation, or a reference `UP-000123`.
+    #[param(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub q: Option<String>,
     /// RFC 3339; inclusive.
+    #[param(value_type = Option<chrono::DateTime<chrono::Utc>>)]
     pub filed_after: Option<String>,
     /// RFC 3339; exclusive.
+    #[param(value_type = Option<chrono::DateTime<chrono::Utc>>)]
     pub filed_before: Option<String>,
     /// `newest` (default) or `deadline` (the nearest deadline first).
+    #[param(pattern = "^(newest|deadline)$")]
     pub sort: Option<String>,
 }
 
@@ -70,7 +80,7 @@ fn flag(field: &str, raw: &Option<String>) -> Result<bool, FieldError> {
 }
 
 impl ListParams {
-    pub(crate) fn try_into_filter(&self) -> Result<RequestFilter, ApiError> {
+    pub(crate) fn try_into_filter(&self, categories: &[String]) -> Result<RequestFilter, ApiError> {
         let mut errors = Errors::default();
         let filter = RequestFilter {
             statuses: errors
@@ -88,16 +98,20 @@ impl ListParams {
                         .transpose(),
                 )
                 .flatten(),
-            categories: self
-                .category
-                .as_deref()
-                .map(|c| {
-                    c.split(',')
+            categories: errors
+                .take(
+                    self.category
+                        .as_deref()
+                        .unwrap_or("")
+                        .split(',')
                         .map(str::trim)
                         .filter(|s| !s.is_empty())
-                        .map(str::to_owned)
-                        .collect()
-                })
+                        .map(|c| {
+                            Category::parse("category", c, categories)
+                                .map(|c| c.as_str().to_owned())
+                        })
+                        .collect::<Result<Vec<_>, _>>(),
+                )
                 .unwrap_or_default(),
             kinds: errors.take(list("kind", &self.kind)).unwrap_or_default(),
             urgencies: errors
@@ -153,7 +167,7 @@ pub async fn list_requests(
     filters: web::Query<ListParams>,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = filters.try_into_filter()?;
+    let filter = filters.try_into_filter(&state.categories)?;
     let page = state
         .store
         .list_requests(

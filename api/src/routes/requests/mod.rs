@@ -23,8 +23,16 @@ use crate::http::etag;
 /// The customer a request was filed for.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CustomerBody {
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub name: Option<String>,
     /// Phone or email, to get back to the customer.
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub contact: Option<String>,
     /// The customer agreed to be followed up; only then is a tracking code given.
     #[serde(default)]
@@ -49,6 +57,7 @@ pub struct SlaResponse {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NextDeadline {
     /// `acknowledge` or `resolve`.
+    #[schema(value_type = String, pattern = "^(acknowledge|resolve)$")]
     pub deadline: String,
     pub at: DateTime<Utc>,
     /// Negative once passed.
@@ -62,17 +71,23 @@ pub struct RequestResponse {
     /// Human reference, `UP-000123`.
     pub reference: String,
     #[schema(example = "improvement")]
+    #[schema(value_type = crate::openapi::KindName)]
     pub kind: String,
+    #[schema(value_type = crate::openapi::CategoryName)]
     pub category: String,
+    #[schema(value_type = crate::openapi::UrgencyName)]
     pub urgency: String,
+    #[schema(value_type = crate::openapi::ChannelName)]
     pub channel: String,
     pub title: String,
     pub description: String,
     pub customer_expectation: String,
     pub customer: Option<CustomerBody>,
     /// `new`, `acknowledged`, `in_progress`, `resolved`, `declined` or `closed`.
+    #[schema(value_type = crate::openapi::StatusName)]
     pub status: String,
     /// `frontline`, `manager`, `service` or `leadership`.
+    #[schema(value_type = crate::openapi::LevelName)]
     pub level: String,
     /// The unit that holds the request now.
     pub unit_id: Uuid,
@@ -85,6 +100,7 @@ pub struct RequestResponse {
     pub tracking_code: Option<String>,
     pub sla: SlaResponse,
     /// Where it was resolved or declined.
+    #[schema(value_type = Option<crate::openapi::LevelName>)]
     pub resolved_level: Option<String>,
     pub resolution_note: Option<String>,
     pub filed_at: DateTime<Utc>,
@@ -157,11 +173,16 @@ pub struct EventResponse {
     /// `sla_breached`, `initiative_linked`, `initiative_progress`,
     /// `initiative_dropped`.
     #[serde(rename = "type")]
+    #[schema(value_type = crate::openapi::EventTypeName)]
     pub kind: String,
     pub actor_id: Option<Uuid>,
+    #[schema(value_type = Option<crate::openapi::LevelName>)]
     pub from_level: Option<String>,
+    #[schema(value_type = Option<crate::openapi::LevelName>)]
     pub to_level: Option<String>,
+    #[schema(value_type = Option<crate::openapi::StatusName>)]
     pub from_status: Option<String>,
+    #[schema(value_type = Option<crate::openapi::StatusName>)]
     pub to_status: Option<String>,
     pub note: Option<String>,
     /// Internal comments are for staff only.

@@ -21,6 +21,11 @@ pub struct RouteBody {
     /// Without it the first matching routing rule decides.
     pub to_unit_id: Option<Uuid>,
     /// Why it goes down, for the unit receiving it.
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub note: String,
     pub version: Option<i64>,
 }

@@ -16,8 +16,13 @@ use crate::startup::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct StatusBody {
     /// `in_progress`, `resolved` or `declined`.
+    #[schema(value_type = crate::openapi::TargetStatusName)]
     pub status: String,
     /// Required to resolve or decline: it goes back up to the front line.
+    #[schema(
+        max_length = 5000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub note: Option<String>,
     pub version: Option<i64>,
 }
