@@ -81,6 +81,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     "/requests/{id}/follow-up",
                     web::post().to(requests::follow_up::follow_up),
                 )
+                .route(
+                    "/requests/{id}/erase-customer",
+                    web::post().to(requests::erase_customer::erase_customer),
+                )
                 .route("/requests/{id}/watch", web::post().to(inbox::watch))
                 .route("/requests/{id}/watch", web::delete().to(inbox::unwatch))
                 .route("/inbox", web::get().to(inbox::inbox))
@@ -181,6 +185,7 @@ impl Modify for BearerAuth {
         requests::events::list_events, requests::events::get_event,
         requests::acknowledge::acknowledge, requests::route::route, requests::status::set_status,
         requests::comment::comment, requests::follow_up::follow_up,
+        requests::erase_customer::erase_customer,
         track::track,
         inbox::inbox, inbox::mark_read, inbox::watch, inbox::unwatch, inbox::ticket, inbox::stream,
         rules::list_rules, rules::get_rule, rules::create_rule, rules::replace_rule, rules::delete_rule,
