@@ -252,15 +252,12 @@ async fn only_leaders_erase_and_others_are_told_as_they_see_the_request(app: Tes
     };
 
     // Who sees it but is not a leader: 403. Who does not see it: 404.
-    for (who, name) in [
-        (&o.front_a, "front line of the team"),
-        (&o.manager_a, "manager of the team"),
-        (&o.service1, "service it was routed to"),
-    ] {
+    // (the front line and the manager of its team, the service it was
+    // routed to)
+    for who in [&o.front_a, &o.manager_a, &o.service1] {
         app.post(&erase_path(&id), &who.token, json!({}))
             .await
             .expect_problem(403, "forbidden");
-        let _ = name;
     }
     for who in [&o.front_b, &o.manager_b, &o.service2, &admin] {
         app.post(&erase_path(&id), &who.token, json!({}))
@@ -469,4 +466,38 @@ async fn closed_requests_lose_their_customer_data_after_the_set_days(app: TestAp
             .await,
         2
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retention_over_ten_years_refuses_to_start_and_zero_is_allowed() {
+    let (url, _scratch) = common::fresh_database(common::Backend::Sqlite).await;
+    let mut settings = common::test_settings(&url);
+    settings.customer_data_days = KeepDays::MAX + 1;
+    let refused = upturn_api::startup::Application::build(settings).await;
+    let error = refused.err().expect("the application refuses to start");
+    assert!(
+        format!("{error:#}").contains("UPTURN_CUSTOMER_DATA_DAYS"),
+        "{error:#}"
+    );
+    let mut settings = common::test_settings(&url);
+    settings.customer_data_days = 0;
+    assert_eq!(
+        settings.customer_data_days().map(KeepDays::get).ok(),
+        Some(0)
+    );
+    assert_eq!(
+        upturn_api::config::Settings::default().customer_data_days,
+        90
+    );
+}
+
+on_both_backends!(the_openapi_document_describes_the_erasure);
+
+async fn the_openapi_document_describes_the_erasure(app: TestApp) {
+    let openapi = app.get_public("/api/openapi.json").await.expect(200);
+    let post = &openapi.body["paths"]["/api/v1/requests/{id}/erase-customer"]["post"];
+    assert!(post.is_object(), "{}", openapi.body["paths"]);
+    for status in ["200", "403", "404", "409", "412"] {
+        assert!(post["responses"][status].is_object(), "{status}: {post}");
+    }
 }
