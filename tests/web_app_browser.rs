@@ -337,6 +337,15 @@ browser_test! {
                     browser.wait_for("#progress").await;
                     check_page(&browser, "an initiative").await;
                 }
+                if email.starts_with("leader") {
+                    // The request as leadership sees it, its customer
+                    // erasure step opened.
+                    let path = format!("/app/requests/{request_id}");
+                    browser.goto(&app.url(&path)).await;
+                    browser.click("#erase-customer summary").await;
+                    browser.wait_for("#do-erase-customer").await;
+                    check_page(&browser, "a request, as a leader").await;
+                }
                 if email.starts_with("admin") {
                     browser.goto(&app.url(&format!("/app/org/members/{}", o.front_a.id))).await;
                     check_page(&browser, "a member").await;

@@ -660,7 +660,79 @@ async fn the_pulse_is_answered_once_from_its_page(app: TestApp) {
     assert!(!dashboard.html.contains("id=\"pulse-title\""));
 }
 
+async fn a_leader_erases_the_customers_data_from_the_request_page(app: TestApp) {
+    // Arrange: a request filed through the page, for a customer.
+    let o = org(&app).await;
+    let mut front = Visitor::signed_in(&app, "front.a@test.upturn", "en").await;
+    let id = file_through_the_page(&mut front).await;
+    let path = format!("/app/requests/{id}");
+    let mut leader = Visitor::signed_in(&app, "leader@test.upturn", "fr").await;
+    let mut manager = Visitor::signed_in(&app, "manager.a@test.upturn", "en").await;
+
+    // Only the leader is offered the erasure, behind a step that says
+    // what it does.
+    let page = leader.get(&path).await.expect(200);
+    assert!(page.html.contains("Lefèvre"), "{}", page.html);
+    assert!(
+        page.html.contains("id=\"do-erase-customer\""),
+        "{}",
+        page.html
+    );
+    assert!(
+        page.html
+            .contains("Effacer les données personnelles du client")
+    );
+    assert!(
+        page.html.contains("code de suivi"),
+        "the step explains what stays"
+    );
+    let page = manager.get(&path).await.expect(200);
+    assert!(!page.html.contains("erase-customer"), "{}", page.html);
+
+    // A manager who posts it anyway is told no, in words; nothing changes.
+    let version = app
+        .get(&format!("/api/v1/requests/{id}"), &o.leader.token)
+        .await
+        .body["version"]
+        .to_string();
+    let refused = manager
+        .post(
+            &format!("{path}/erase-customer"),
+            &[("version", version.as_str())],
+        )
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.html);
+    assert!(refused.html.contains("Lefèvre"));
+
+    // Act: the leader confirms.
+    leader.get(&path).await.expect(200);
+    let done = leader
+        .post(
+            &format!("{path}/erase-customer"),
+            &[("version", version.as_str())],
+        )
+        .await;
+
+    // Assert: back to the request, without the customer, with the event in
+    // the timeline and no button left.
+    assert_eq!(done.status, 303, "{}", done.html);
+    assert_eq!(done.header("location").as_deref(), Some(path.as_str()));
+    let page = leader.get(&path).await.expect(200);
+    assert!(!page.html.contains("Lefèvre"), "{}", page.html);
+    assert!(!page.html.contains("+33 6 12 34 56 78"));
+    assert!(
+        page.html.contains("Données du client effacées"),
+        "{}",
+        page.html
+    );
+    assert!(!page.html.contains("id=\"do-erase-customer\""));
+    let page = front.get(&path).await.expect(200);
+    assert!(page.html.contains("Customer data erased"), "{}", page.html);
+    assert!(!page.html.contains("Lefèvre"));
+}
+
 on_both_backends!(
+    a_leader_erases_the_customers_data_from_the_request_page,
     the_pulse_is_answered_once_from_its_page,
     signing_in_opens_each_members_home,
     a_wrong_password_is_told_in_words_and_a_signed_out_visitor_is_sent_to_sign_in,

@@ -9,6 +9,7 @@ use anyhow::Context;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
+use upturn_domain::customer_data::KeepDays;
 use upturn_domain::metrics::SilentMultiplier;
 use upturn_domain::model::DEFAULT_CATEGORIES;
 use upturn_domain::pulse::MinGroup;
@@ -85,6 +86,10 @@ pub struct Settings {
     /// A PEM file of root certificates trusted for webhook delivery besides
     /// the built-in webpki roots (receivers behind an internal CA).
     pub webhook_ca_file: Option<PathBuf>,
+    /// Days a customer's name and contact are kept after their request is
+    /// closed, then erased (0: at the first hourly run after closing; at
+    /// most 3660).
+    pub customer_data_days: u32,
 }
 
 impl Default for Settings {
@@ -110,6 +115,7 @@ impl Default for Settings {
             webhook_allow_private_networks: false,
             webhook_retry_base_seconds: 1,
             webhook_ca_file: None,
+            customer_data_days: KeepDays::DEFAULT.get(),
         }
     }
 }
@@ -146,6 +152,7 @@ impl Settings {
         );
         self.multiplier()?;
         self.min_group()?;
+        self.customer_data_days()?;
         self.webhook_delivery()?;
         Ok(())
     }
@@ -184,6 +191,12 @@ impl Settings {
     /// `UPTURN_PULSE_MIN_GROUP` as the domain value; below 3 refuses to start.
     pub fn min_group(&self) -> anyhow::Result<MinGroup> {
         MinGroup::new(self.pulse_min_group).context("UPTURN_PULSE_MIN_GROUP is out of range")
+    }
+
+    /// `UPTURN_CUSTOMER_DATA_DAYS` as the domain value; over 3660 refuses
+    /// to start.
+    pub fn customer_data_days(&self) -> anyhow::Result<KeepDays> {
+        KeepDays::new(self.customer_data_days).context("UPTURN_CUSTOMER_DATA_DAYS is out of range")
     }
 
     /// The categories requests may be filed under.

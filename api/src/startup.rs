@@ -11,6 +11,7 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tracing_actix_web::TracingLogger;
+use upturn_domain::customer_data::KeepDays;
 use upturn_domain::model::Role;
 use upturn_domain::values::{Email, Password};
 use upturn_persistence::{NewMember, Store, StoreError, StoreOptions};
@@ -179,7 +180,11 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("Failed to bind {}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        spawn_chores(state.clone().into_inner(), settings.wal_checkpoint_seconds);
+        spawn_chores(
+            state.clone().into_inner(),
+            settings.wal_checkpoint_seconds,
+            settings.customer_data_days()?,
+        );
         spawn_sweeper(state.clone().into_inner(), settings.sla_sweep_seconds);
         let delivery = crate::delivery::spawn(
             store.clone(),
@@ -296,8 +301,10 @@ fn spawn_sweeper(state: Arc<AppState>, seconds: u64) {
 /// Periodic chores, until shutdown: checkpoint the SQLite WAL so it stays
 /// bounded; forget rate-limiter keys that are back to a full quota; a minute
 /// after start and then hourly, prune what is past its retention (see
-/// `upturn_persistence::retention`).
-fn spawn_chores(state: Arc<AppState>, checkpoint_seconds: u64) {
+/// `upturn_persistence::retention`) and erase the customer data closed
+/// requests kept for `keep` days (safe in every replica at once: each
+/// request is erased once, with one event).
+fn spawn_chores(state: Arc<AppState>, checkpoint_seconds: u64, keep: KeepDays) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -332,6 +339,16 @@ fn spawn_chores(state: Arc<AppState>, checkpoint_seconds: u64) {
                         "Pruned what is past its retention"
                     ),
                     Err(error) => tracing::warn!(error = %error, "Pruning failed"),
+                }
+                let now = state.store.clock().now();
+                match state.store.erase_due_customer_data(keep, now).await {
+                    Ok(0) => {}
+                    Ok(erased) => tracing::info!(
+                        erased,
+                        days = keep.get(),
+                        "Erased the customer data of requests closed long enough ago"
+                    ),
+                    Err(error) => tracing::warn!(error = %error, "Customer data erasure failed"),
                 }
             }
         }

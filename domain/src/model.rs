@@ -160,7 +160,8 @@ wire_enum!(
     /// The kinds of timeline entries. The `initiative_*` ones are written on
     /// every request linked to an initiative: when it is linked, when the
     /// initiative moves on or its public note changes, and when it is
-    /// dropped (completion writes `resolved`).
+    /// dropped (completion writes `resolved`). `customer_data_erased` says
+    /// the customer's name and contact were erased, never what they were.
     EventType {
         Filed => "filed",
         Acknowledged => "acknowledged",
@@ -176,6 +177,7 @@ wire_enum!(
         InitiativeLinked => "initiative_linked",
         InitiativeProgress => "initiative_progress",
         InitiativeDropped => "initiative_dropped",
+        CustomerDataErased => "customer_data_erased",
     }
 );
 

@@ -32,13 +32,17 @@ pub fn holds_at(role: Role, level: Level) -> bool {
 /// change): its filer, its current owners and its watchers; the filer's
 /// whole team when it comes back up answered or when an initiative it is
 /// linked to has news; leadership too when a deadline passed. Never the
-/// member who made the change. Sorted, unique.
+/// member who made the change. Nobody for an erasure of customer data:
+/// there is nothing to act on (webhooks still receive it). Sorted, unique.
 pub fn recipients(
     kind: EventType,
     request: &Request,
     actor: Option<Uuid>,
     audience: &Audience,
 ) -> Vec<Uuid> {
+    if kind == EventType::CustomerDataErased {
+        return vec![];
+    }
     let mut told: Vec<Uuid> = vec![request.filed_by];
     told.extend(
         audience

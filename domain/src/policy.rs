@@ -110,6 +110,9 @@ pub enum Action {
     Inbox,
     /// `POST /stream/ticket`.
     StreamTicket,
+    /// `POST /requests/{id}/erase-customer`: erase the customer's name and
+    /// contact now (see [`crate::customer_data`]).
+    EraseCustomerData,
 }
 
 /// Why an action is refused.
@@ -137,8 +140,8 @@ const UPDATE_INITIATIVE: &str = "only the initiative's unit and leaders change a
 /// - Admins: manage units and members, and nothing that shows requests or
 ///   figures.
 /// - Front line and managers of a team: file requests.
-/// - Leaders: routing rules, SLA policies, the export, webhooks, every
-///   figure; managers: their own team's figures (`403` for another unit:
+/// - Leaders: routing rules, SLA policies, the export, webhooks, erasing
+///   a customer's personal data, every figure; managers: their own team's figures (`403` for another unit:
 ///   units are not secret, only their figures).
 /// - Members of a unit (everyone but admins): the pulse.
 /// - Managers and services: read every initiative, link the requests they
@@ -166,7 +169,7 @@ pub fn permit(actor: &Actor, action: &Action) -> Result<(), Denied> {
         ExportRequests | ListRoutingRules | ReadRoutingRule | CreateRoutingRule
         | ReplaceRoutingRule | DeleteRoutingRule | ReadSlaPolicies | ReplaceSlaPolicies
         | Engagement | ListWebhooks | ReadWebhook | CreateWebhook | DeleteWebhook
-        | ListDeliveries => allowed(role == Role::Leader, LEADERS),
+        | ListDeliveries | EraseCustomerData => allowed(role == Role::Leader, LEADERS),
         FileRequest => allowed(
             matches!(role, Role::Frontline | Role::Manager) && actor.unit_id.is_some(),
             FILERS,

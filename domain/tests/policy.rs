@@ -113,6 +113,7 @@ const MATRIX: &[(Action, [bool; 5])] = &[
     (Action::ListDeliveries,                                                    [N,    N,   N,   Y,   N]),
     (Action::Inbox,                                                             [Y,    Y,   Y,   Y,   Y]),
     (Action::StreamTicket,                                                      [Y,    Y,   Y,   Y,   Y]),
+    (Action::EraseCustomerData,                                                 [N,    N,   N,   Y,   N]),
 ];
 
 /// The position of an action's variant. The match has no wildcard, so a new
@@ -154,10 +155,11 @@ fn variant(action: &Action) -> usize {
         Action::ListDeliveries => 31,
         Action::Inbox => 32,
         Action::StreamTicket => 33,
+        Action::EraseCustomerData => 34,
     }
 }
 
-const VARIANTS: usize = 34;
+const VARIANTS: usize = 35;
 
 #[test]
 fn the_table_names_every_action() {
@@ -193,6 +195,22 @@ fn a_refusal_says_why() {
             if let Err(Denied::Forbidden(why)) = permit(&actor(role, unit_id), action) {
                 assert!(!why.trim().is_empty(), "{role} {action:?}");
             }
+        }
+    }
+}
+
+#[test]
+fn only_leaders_erase_a_customers_data_and_the_others_are_told_why() {
+    for (role, unit_id) in WHO {
+        let answer = permit(&actor(role, unit_id), &Action::EraseCustomerData);
+        if role == Role::Leader {
+            assert_eq!(answer, Ok(()));
+        } else {
+            assert_eq!(
+                answer,
+                Err(Denied::Forbidden("this needs the role leader")),
+                "{role}"
+            );
         }
     }
 }
@@ -302,6 +320,7 @@ fn shows_requests_or_figures(action: &Action) -> bool {
             | Action::CreateWebhook
             | Action::DeleteWebhook
             | Action::ListDeliveries
+            | Action::EraseCustomerData
     )
 }
 

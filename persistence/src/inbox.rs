@@ -97,6 +97,8 @@ fn summary(
         EventType::InitiativeLinked => format!("taken up by {}", unit(Some(request.unit_id))),
         EventType::InitiativeProgress => "news from its initiative".to_owned(),
         EventType::InitiativeDropped => format!("handed back to {}", unit(Some(request.unit_id))),
+        // Nobody is told (see `notify::recipients`); kept for completeness.
+        EventType::CustomerDataErased => "customer's name and contact erased".to_owned(),
     };
     format!("{} {}: {}", request.reference(), what, request.title)
 }

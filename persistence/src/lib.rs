@@ -4,6 +4,7 @@
 //! version bump commit together or not at all.
 
 pub mod clock;
+mod customer_data;
 mod entities;
 mod error;
 mod filing;

@@ -29,6 +29,9 @@ pub struct Accepted {
     pub request_id: String,
     #[allow(dead_code, reason = "kept for debugging a failed run")]
     pub kind: String,
+    /// The delivery body as received.
+    #[allow(dead_code, reason = "read by the tests that check what a body carries")]
+    pub body: String,
 }
 
 #[derive(Default)]
@@ -295,6 +298,7 @@ async fn handle(record: &Mutex<Record>, headers: &HashMap<String, String>, body:
         event_id,
         request_id: parsed["request_id"].as_str().unwrap_or_default().to_owned(),
         kind: parsed["type"].as_str().unwrap_or_default().to_owned(),
+        body: String::from_utf8_lossy(body).into_owned(),
     });
     200
 }

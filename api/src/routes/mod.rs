@@ -74,6 +74,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(at!("/requests/{id}/status", post => requests::status::set_status))
                 .service(at!("/requests/{id}/comments", post => requests::comment::comment))
                 .service(at!("/requests/{id}/follow-up", post => requests::follow_up::follow_up))
+                .service(at!("/requests/{id}/erase-customer", post => requests::erase_customer::erase_customer))
                 .service(at!("/requests/{id}/watch", post => inbox::watch, delete => inbox::unwatch))
                 .service(at!("/inbox", get => inbox::inbox))
                 .service(at!("/inbox/{id}/read", post => inbox::mark_read))
@@ -135,6 +136,7 @@ impl Modify for BearerAuth {
         requests::events::list_events, requests::events::get_event,
         requests::acknowledge::acknowledge, requests::route::route, requests::status::set_status,
         requests::comment::comment, requests::follow_up::follow_up,
+        requests::erase_customer::erase_customer,
         track::track,
         inbox::inbox, inbox::mark_read, inbox::watch, inbox::unwatch, inbox::ticket, inbox::stream,
         rules::list_rules, rules::get_rule, rules::create_rule, rules::replace_rule, rules::delete_rule,

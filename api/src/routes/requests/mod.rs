@@ -2,6 +2,7 @@
 
 pub mod acknowledge;
 pub mod comment;
+pub mod erase_customer;
 pub mod events;
 pub mod export;
 pub mod file;
@@ -20,7 +21,9 @@ use uuid::Uuid;
 
 use crate::http::etag;
 
-/// The customer a request was filed for.
+/// The customer a request was filed for. Once erased (on a leader's
+/// demand, or `UPTURN_CUSTOMER_DATA_DAYS` after closing) `name` and
+/// `contact` are `null`.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CustomerBody {
     #[schema(
@@ -171,7 +174,7 @@ pub struct EventResponse {
     /// `filed`, `acknowledged`, `routed`, `escalated`, `status_changed`,
     /// `comment`, `resolved`, `declined`, `follow_up_recorded`, `reopened`,
     /// `sla_breached`, `initiative_linked`, `initiative_progress`,
-    /// `initiative_dropped`.
+    /// `initiative_dropped`, `customer_data_erased`.
     #[serde(rename = "type")]
     #[schema(value_type = crate::openapi::EventTypeName)]
     pub kind: String,

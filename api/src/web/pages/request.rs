@@ -9,6 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
+use upturn_domain::customer_data::erase_on_demand;
 use upturn_domain::lifecycle::{Command, Event, FollowUpInput, Request, RouteTarget};
 use upturn_domain::model::UnitKind;
 use upturn_domain::values::Note;
@@ -43,6 +44,8 @@ pub struct Allowed {
     pub follow_up: bool,
     pub comment: bool,
     pub route: Vec<Target>,
+    /// A leader, and the customer's name or contact is still there.
+    pub erase_customer: bool,
 }
 
 /// A timeline entry as shown.
@@ -133,6 +136,7 @@ fn allowed(
             body: note.clone(),
             internal: false,
         }),
+        erase_customer: erase_on_demand(r, routed, actor, now).is_ok_and(|erased| erased.is_some()),
         route: units
             .iter()
             .filter(|u| u.kind != UnitKind::Team)
@@ -430,6 +434,18 @@ pub async fn act(
                 Ok(())
             }
             .await
+        }
+        "erase-customer" => {
+            let expect = Expectation {
+                if_match: None,
+                version: input.version,
+            };
+            state
+                .store
+                .erase_customer(&actor, id, expect)
+                .await
+                .map(|_| ())
+                .map_err(ApiError::from)
         }
         _ => {
             async {
