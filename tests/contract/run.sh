@@ -76,6 +76,7 @@ for entry in $roles; do
   if "$venv/bin/schemathesis" --no-color --config-file "$here/schemathesis.toml" run "$base/api/openapi.json" \
     --url "$base" -H "Authorization: Bearer $token" --checks all \
     --max-time "$per_role" --workers 1 "${extra[@]}" >"$work/$role.txt" 2>&1; then
+    grep -E '^ *(✅|❌|🚫|⏭).*(Examples|Coverage|Fuzzing|Stateful)|Scenarios:|API Links:' "$work/$role.txt" || true
     sed -n '/^Test cases:/,/^$/p' "$work/$role.txt"
     tail -n 1 "$work/$role.txt"
   else
