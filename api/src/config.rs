@@ -15,6 +15,8 @@ use upturn_domain::model::DEFAULT_CATEGORIES;
 use upturn_domain::pulse::MinGroup;
 use upturn_domain::webhook::{Backoff, UrlPolicy};
 
+use crate::client_address::TrustedProxies;
+
 /// A string that prints as `<redacted>`.
 #[derive(Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(transparent)]
@@ -67,6 +69,10 @@ pub struct Settings {
     pub login_attempts_per_minute: u32,
     /// Public tracking-page lookups allowed per minute from one address.
     pub track_lookups_per_minute: u32,
+    /// Comma-separated CIDRs or addresses of the load balancers whose
+    /// `X-Forwarded-For` names the client for those limits; empty (the
+    /// default): none, the connection's peer is the client.
+    pub trusted_proxies: String,
     /// Seconds between SLA sweeps (passed deadlines flagged and told).
     pub sla_sweep_seconds: u64,
     /// Seconds between full SQLite WAL checkpoints that truncate the log
@@ -107,6 +113,7 @@ impl Default for Settings {
             categories: DEFAULT_CATEGORIES.join(","),
             login_attempts_per_minute: 10,
             track_lookups_per_minute: 60,
+            trusted_proxies: String::new(),
             wal_checkpoint_seconds: 30,
             sla_sweep_seconds: 30,
             silent_multiplier: SilentMultiplier::DEFAULT.get(),
@@ -154,7 +161,15 @@ impl Settings {
         self.min_group()?;
         self.customer_data_days()?;
         self.webhook_delivery()?;
+        self.proxies()?;
         Ok(())
+    }
+
+    /// `UPTURN_TRUSTED_PROXIES` parsed; an entry that is not an address or
+    /// a CIDR refuses to start.
+    pub fn proxies(&self) -> anyhow::Result<TrustedProxies> {
+        TrustedProxies::parse(&self.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!("UPTURN_TRUSTED_PROXIES: {e}"))
     }
 
     /// The `UPTURN_WEBHOOK_*` settings as the domain's values; a retry base
