@@ -10,6 +10,7 @@ mod process;
 use common::{Resp, TestApp, org};
 use serde_json::json;
 use upturn_api::config::Settings;
+use upturn_domain::webhook::{AddressClass, classify};
 
 async fn a_search_with_a_control_character_is_refused_not_widened(app: TestApp) {
     let o = org(&app).await;
@@ -288,10 +289,99 @@ fn upturn_serve_refuses_to_start_with_a_proxy_that_is_no_address() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// This machine's host name, when it resolves only to addresses webhooks
+/// are refused by default (loopback, private, link-local), as `/etc/hosts`
+/// usually has it; `None` elsewhere.
+async fn a_locally_resolving_name() -> Option<String> {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
+    let name = name.trim().to_owned();
+    let addresses: Vec<_> = tokio::net::lookup_host((name.as_str(), 443))
+        .await
+        .ok()?
+        .collect();
+    let refused = |a: &std::net::SocketAddr| {
+        matches!(
+            classify(a.ip()),
+            AddressClass::Loopback | AddressClass::Private | AddressClass::LinkLocal
+        )
+    };
+    (!addresses.is_empty()
+        && addresses.iter().all(refused)
+        && name.contains(|c: char| c.is_ascii_alphabetic()))
+    .then_some(name)
+}
+
+async fn register(app: &TestApp, token: &str, url: &str) -> Resp {
+    app.post(
+        "/api/v1/webhooks",
+        token,
+        json!({"url": url, "events": ["filed"]}),
+    )
+    .await
+}
+
+async fn a_webhook_host_resolving_only_to_refused_addresses_is_refused(app: TestApp) {
+    let o = org(&app).await;
+    let answer = register(&app, &o.leader.token, "https://localhost/hook")
+        .await
+        .expect_problem(422, "validation_failed");
+    assert_eq!(
+        answer.body["errors"][0]["field"], "url",
+        "{:#}",
+        answer.body
+    );
+    match a_locally_resolving_name().await {
+        Some(name) => {
+            let answer = register(&app, &o.leader.token, &format!("https://{name}/hook"))
+                .await
+                .expect_problem(422, "validation_failed");
+            assert_eq!(
+                answer.body["errors"][0]["field"], "url",
+                "{:#}",
+                answer.body
+            );
+            let message = answer.body["errors"][0]["message"].as_str().unwrap();
+            assert!(message.contains("every address is refused"), "{message}");
+        }
+        None => eprintln!(
+            "this machine's host name does not resolve to loopback or a private network: that case is not checked here"
+        ),
+    }
+    // A name that does not resolve is accepted: the delivery checks again.
+    register(&app, &o.leader.token, "https://upturn-test.invalid/hook")
+        .await
+        .expect(201);
+    let list = app
+        .get("/api/v1/webhooks", &o.leader.token)
+        .await
+        .expect(200);
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
+}
+
+async fn with_loopback_allowed_a_locally_resolving_name_is_accepted(app: TestApp) {
+    let o = org(&app).await;
+    let Some(name) = a_locally_resolving_name().await else {
+        return;
+    };
+    // Loopback only: a private address would still be refused.
+    let loopback_only = tokio::net::lookup_host((name.as_str(), 443))
+        .await
+        .unwrap()
+        .all(|a| a.ip().is_loopback());
+    if loopback_only {
+        register(&app, &o.leader.token, &format!("https://{name}/hook"))
+            .await
+            .expect(201);
+    }
+}
+
 on_both_backends!(with three_logins_two_lookups; a_forged_forwarded_for_does_not_escape_the_login_limit);
 on_both_backends!(with behind_a_proxy_on_loopback; behind_a_trusted_proxy_each_forwarded_client_has_its_own_limits);
+on_both_backends!(with |s: &mut Settings| s.webhook_allow_http_loopback = true;
+    with_loopback_allowed_a_locally_resolving_name_is_accepted);
 
 on_both_backends!(
+    a_webhook_host_resolving_only_to_refused_addresses_is_refused,
     the_last_active_admin_stays,
     a_password_or_role_change_ends_older_tokens,
     a_search_with_a_control_character_is_refused_not_widened,
