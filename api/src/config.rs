@@ -73,6 +73,9 @@ pub struct Settings {
     /// `X-Forwarded-For` names the client for those limits; empty (the
     /// default): none, the connection's peer is the client.
     pub trusted_proxies: String,
+    /// Password hashes computed at once (argon2id takes about 19 MiB each);
+    /// unset: one per core. More logins wait in line.
+    pub password_hash_concurrency: Option<u32>,
     /// Seconds between SLA sweeps (passed deadlines flagged and told).
     pub sla_sweep_seconds: u64,
     /// Seconds between full SQLite WAL checkpoints that truncate the log
@@ -114,6 +117,7 @@ impl Default for Settings {
             login_attempts_per_minute: 10,
             track_lookups_per_minute: 60,
             trusted_proxies: String::new(),
+            password_hash_concurrency: None,
             wal_checkpoint_seconds: 30,
             sla_sweep_seconds: 30,
             silent_multiplier: SilentMultiplier::DEFAULT.get(),
@@ -162,6 +166,10 @@ impl Settings {
         self.customer_data_days()?;
         self.webhook_delivery()?;
         self.proxies()?;
+        anyhow::ensure!(
+            self.password_hash_concurrency != Some(0),
+            "UPTURN_PASSWORD_HASH_CONCURRENCY must be at least 1"
+        );
         Ok(())
     }
 
@@ -170,6 +178,16 @@ impl Settings {
     pub fn proxies(&self) -> anyhow::Result<TrustedProxies> {
         TrustedProxies::parse(&self.trusted_proxies)
             .map_err(|e| anyhow::anyhow!("UPTURN_TRUSTED_PROXIES: {e}"))
+    }
+
+    /// How many password hashes run at once: the setting, else the cores.
+    pub fn hash_concurrency(&self) -> usize {
+        self.password_hash_concurrency
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|n| *n > 0)
+            .unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
+            })
     }
 
     /// The `UPTURN_WEBHOOK_*` settings as the domain's values; a retry base

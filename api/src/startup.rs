@@ -148,6 +148,7 @@ impl Application {
     }
 
     pub async fn build_with_store(settings: Settings, store: Store) -> anyhow::Result<Application> {
+        crate::auth::bound_hashing(settings.hash_concurrency());
         bootstrap_admin(&store, &settings).await?;
         let secret = match &settings.jwt_secret {
             Some(secret) => secret.clone(),
