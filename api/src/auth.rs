@@ -28,10 +28,18 @@ use crate::startup::AppState;
 
 /// At most this many password hashes are computed at once (argon2id takes
 /// about 19 MiB each): a storm of logins waits in line instead of growing
-/// the memory with every request.
+/// the memory with every request. One bound for the process, set by the
+/// first [`bound_hashing`] (the server's start) or else one per core.
+static HASHING_PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+
+/// Sets the bound (`UPTURN_PASSWORD_HASH_CONCURRENCY`); a later call, as
+/// when tests start several servers in one process, changes nothing.
+pub fn bound_hashing(permits: usize) {
+    HASHING_PERMITS.get_or_init(|| tokio::sync::Semaphore::new(permits.max(1)));
+}
+
 fn hashing_permits() -> &'static tokio::sync::Semaphore {
-    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    PERMITS.get_or_init(|| {
+    HASHING_PERMITS.get_or_init(|| {
         let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         tokio::sync::Semaphore::new(cores)
     })

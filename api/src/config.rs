@@ -15,6 +15,8 @@ use upturn_domain::model::DEFAULT_CATEGORIES;
 use upturn_domain::pulse::MinGroup;
 use upturn_domain::webhook::{Backoff, UrlPolicy};
 
+use crate::client_address::TrustedProxies;
+
 /// A string that prints as `<redacted>`.
 #[derive(Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(transparent)]
@@ -67,6 +69,13 @@ pub struct Settings {
     pub login_attempts_per_minute: u32,
     /// Public tracking-page lookups allowed per minute from one address.
     pub track_lookups_per_minute: u32,
+    /// Comma-separated CIDRs or addresses of the load balancers whose
+    /// `X-Forwarded-For` names the client for those limits; empty (the
+    /// default): none, the connection's peer is the client.
+    pub trusted_proxies: String,
+    /// Password hashes computed at once (argon2id takes about 19 MiB each);
+    /// unset: one per core. More logins wait in line.
+    pub password_hash_concurrency: Option<u32>,
     /// Seconds between SLA sweeps (passed deadlines flagged and told).
     pub sla_sweep_seconds: u64,
     /// Seconds between full SQLite WAL checkpoints that truncate the log
@@ -107,6 +116,8 @@ impl Default for Settings {
             categories: DEFAULT_CATEGORIES.join(","),
             login_attempts_per_minute: 10,
             track_lookups_per_minute: 60,
+            trusted_proxies: String::new(),
+            password_hash_concurrency: None,
             wal_checkpoint_seconds: 30,
             sla_sweep_seconds: 30,
             silent_multiplier: SilentMultiplier::DEFAULT.get(),
@@ -154,7 +165,29 @@ impl Settings {
         self.min_group()?;
         self.customer_data_days()?;
         self.webhook_delivery()?;
+        self.proxies()?;
+        anyhow::ensure!(
+            self.password_hash_concurrency != Some(0),
+            "UPTURN_PASSWORD_HASH_CONCURRENCY must be at least 1"
+        );
         Ok(())
+    }
+
+    /// `UPTURN_TRUSTED_PROXIES` parsed; an entry that is not an address or
+    /// a CIDR refuses to start.
+    pub fn proxies(&self) -> anyhow::Result<TrustedProxies> {
+        TrustedProxies::parse(&self.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!("UPTURN_TRUSTED_PROXIES: {e}"))
+    }
+
+    /// How many password hashes run at once: the setting, else the cores.
+    pub fn hash_concurrency(&self) -> usize {
+        self.password_hash_concurrency
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|n| *n > 0)
+            .unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
+            })
     }
 
     /// The `UPTURN_WEBHOOK_*` settings as the domain's values; a retry base

@@ -14,7 +14,7 @@
 //! internal CA).
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,7 +23,7 @@ use anyhow::Context;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, TrustAnchor};
-use upturn_domain::webhook::{Backoff, Jitter, UrlPolicy, WebhookUrl, sign};
+use upturn_domain::webhook::{Backoff, Jitter, UrlError, UrlPolicy, WebhookUrl, sign};
 use upturn_persistence::Store;
 use upturn_persistence::webhooks::{AttemptResult, Claimed, Recorded};
 
@@ -131,6 +131,32 @@ impl Resolve for CheckedResolver {
             Ok(Box::new(allowed.into_iter()) as Addrs)
         })
     }
+}
+
+/// How long registering a webhook waits for its host name to resolve.
+const REGISTRATION_LOOKUP: Duration = Duration::from_secs(2);
+
+/// At registration: refuses a URL whose host name resolves, within two
+/// seconds, only to addresses the policy refuses. A name that does not
+/// resolve (or not in time) is accepted; every delivery checks again.
+pub async fn check_resolves(url: &WebhookUrl, policy: UrlPolicy) -> Result<(), UrlError> {
+    let Some(host) = url.host_name() else {
+        return Ok(());
+    };
+    let found =
+        tokio::time::timeout(REGISTRATION_LOOKUP, tokio::net::lookup_host((host, 443))).await;
+    let addresses: Vec<IpAddr> = match found {
+        Ok(Ok(addresses)) => addresses.map(|a| a.ip()).collect(),
+        Ok(Err(error)) => {
+            tracing::info!(host, error = %error, "A webhook host name does not resolve (yet)");
+            Vec::new()
+        }
+        Err(_) => {
+            tracing::info!(host, "A webhook host name did not resolve in time");
+            Vec::new()
+        }
+    };
+    url.admits_resolved(&addresses, policy)
 }
 
 /// The two clients (by scheme) and the settings.

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod cli;
+pub mod client_address;
 pub mod config;
 pub mod csv;
 pub mod delivery;

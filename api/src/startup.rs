@@ -30,6 +30,8 @@ pub struct AppState {
     pub min_group: upturn_domain::pulse::MinGroup,
     pub login_limiter: Limiter,
     pub track_limiter: Limiter,
+    /// Whose `X-Forwarded-For` names the client for those limits.
+    pub trusted_proxies: crate::client_address::TrustedProxies,
     pub prometheus: PrometheusHandle,
     pub members: crate::auth::MemberCache,
     pub hub: Arc<crate::hub::Hub>,
@@ -146,6 +148,7 @@ impl Application {
     }
 
     pub async fn build_with_store(settings: Settings, store: Store) -> anyhow::Result<Application> {
+        crate::auth::bound_hashing(settings.hash_concurrency());
         bootstrap_admin(&store, &settings).await?;
         let secret = match &settings.jwt_secret {
             Some(secret) => secret.clone(),
@@ -170,6 +173,7 @@ impl Application {
             min_group: settings.min_group()?,
             login_limiter: Limiter::per_minute(settings.login_attempts_per_minute),
             track_limiter: Limiter::per_minute(settings.track_lookups_per_minute),
+            trusted_proxies: settings.proxies()?,
             prometheus: crate::prom::recorder()?,
             members: crate::auth::MemberCache::default(),
             hub,

@@ -2,10 +2,12 @@
 //! is signed, and when a failed delivery is tried again.
 //!
 //! Everything here is pure. The caller draws the randomness (the secret's
-//! bytes, the jitter), reads the clock and resolves host names; the delivery
-//! worker asks [`WebhookUrl::admits_address`] about every address a name
-//! resolves to before it connects, because a name that pointed somewhere
-//! public when the webhook was created may point at the database tomorrow.
+//! bytes, the jitter), reads the clock and resolves host names. Registration
+//! asks [`WebhookUrl::admits_resolved`] about the addresses a name has now;
+//! the delivery worker asks [`WebhookUrl::admits_address`] about every
+//! address a name resolves to before it connects, because a name that
+//! pointed somewhere public when the webhook was created may point at the
+//! database tomorrow.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -148,6 +150,9 @@ pub enum UrlError {
     Fragment,
     #[error("{}", refusal_message(*.0))]
     Refused(AddressClass),
+    /// A host name whose every address is refused (the class of the first).
+    #[error("names a host whose every address is refused: it {}", refusal_message(*.0))]
+    ResolvesRefused(AddressClass),
 }
 
 fn refusal_message(class: AddressClass) -> &'static str {
@@ -170,8 +175,10 @@ impl UrlError {
 
 /// Where a webhook's deliveries go: an absolute `https` URL (or `http` to
 /// loopback when allowed) whose host, if an IP address or `localhost`, the
-/// policy admits. A host name is admitted here and checked again, address by
-/// address, when a delivery resolves it ([`WebhookUrl::admits_address`]).
+/// policy admits. A host name is admitted here; registration refuses it when
+/// it resolves only to refused addresses ([`WebhookUrl::admits_resolved`]),
+/// and every delivery checks it again, address by address
+/// ([`WebhookUrl::admits_address`]).
 #[derive(Clone, PartialEq, Eq)]
 pub struct WebhookUrl(Url);
 
@@ -234,7 +241,16 @@ impl WebhookUrl {
     /// resolves to checked with [`WebhookUrl::admits_address`], before every
     /// delivery.
     pub fn needs_resolution(&self) -> bool {
-        matches!(self.0.host(), Some(Host::Domain(name)) if !is_localhost(name))
+        self.host_name().is_some()
+    }
+
+    /// The host name to resolve, when the host is a name (not an IP
+    /// address, not `localhost`).
+    pub fn host_name(&self) -> Option<&str> {
+        match self.0.host() {
+            Some(Host::Domain(name)) if !is_localhost(name) => Some(name),
+            _ => None,
+        }
     }
 
     /// Whether a delivery may connect to `address`, one of the addresses the
@@ -242,6 +258,30 @@ impl WebhookUrl {
     /// the attempt fails (and is retried: DNS may change back).
     pub fn admits_address(&self, address: IpAddr, policy: UrlPolicy) -> Result<(), UrlError> {
         policy.admits(classify(address), self.0.scheme() == "https")
+    }
+
+    /// Whether a webhook may be registered with this URL now that its host
+    /// name resolved to `addresses`: refused when every one of them is (no
+    /// delivery could ever connect while the name points there). No
+    /// addresses — the name did not resolve — is accepted: the delivery
+    /// resolves and checks again.
+    pub fn admits_resolved(&self, addresses: &[IpAddr], policy: UrlPolicy) -> Result<(), UrlError> {
+        let mut refusals = addresses
+            .iter()
+            .map(|address| self.admits_address(*address, policy));
+        match refusals.next() {
+            None => Ok(()),
+            Some(Ok(())) => Ok(()),
+            Some(Err(first)) => {
+                if refusals.any(|r| r.is_ok()) {
+                    return Ok(());
+                }
+                match first {
+                    UrlError::Refused(class) => Err(UrlError::ResolvesRefused(class)),
+                    other => Err(other),
+                }
+            }
+        }
     }
 }
 

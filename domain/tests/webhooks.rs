@@ -305,6 +305,42 @@ fn names_are_checked_again_once_resolved() {
 }
 
 #[test]
+fn a_name_resolving_only_to_refused_addresses_is_refused_at_registration() {
+    let ips = |list: &[&str]| -> Vec<std::net::IpAddr> {
+        list.iter().map(|a| a.parse().unwrap()).collect()
+    };
+    let url = WebhookUrl::parse("https://hooks.example.com/a", OFF).unwrap();
+    // Not resolved (yet): accepted, the delivery checks again.
+    assert_eq!(url.admits_resolved(&[], OFF), Ok(()));
+    assert_eq!(url.admits_resolved(&ips(&["93.184.216.34"]), OFF), Ok(()));
+    // One admitted address is enough: deliveries connect only to it.
+    assert_eq!(
+        url.admits_resolved(&ips(&["127.0.0.1", "93.184.216.34"]), OFF),
+        Ok(())
+    );
+    assert_eq!(
+        url.admits_resolved(&ips(&["127.0.0.1", "::1"]), OFF),
+        Err(UrlError::ResolvesRefused(AddressClass::Loopback))
+    );
+    assert_eq!(
+        url.admits_resolved(&ips(&["10.1.2.3", "169.254.169.254"]), OFF),
+        Err(UrlError::ResolvesRefused(AddressClass::Private))
+    );
+    assert_eq!(
+        url.admits_resolved(&ips(&["fe80::1"]), PRIVATE),
+        Err(UrlError::ResolvesRefused(AddressClass::LinkLocal))
+    );
+    assert_eq!(url.admits_resolved(&ips(&["10.1.2.3"]), PRIVATE), Ok(()));
+    assert_eq!(url.admits_resolved(&ips(&["127.0.0.1"]), DEV), Ok(()));
+    assert_eq!(
+        UrlError::ResolvesRefused(AddressClass::Loopback)
+            .for_field("url")
+            .message,
+        "names a host whose every address is refused: it must not point at this machine (loopback is off)"
+    );
+}
+
+#[test]
 fn event_lists_are_parsed() {
     let events = WebhookEvents::parse("events", &["resolved", "filed", "resolved"]).unwrap();
     assert_eq!(events.as_slice(), &[EventType::Filed, EventType::Resolved]);

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::{Authenticated, verify_password};
+use crate::client_address::client_address;
 use crate::error::{ApiError, Problem};
 use crate::http;
 use crate::routes::members::MemberResponse;
@@ -60,11 +61,8 @@ pub async fn sign_in(
     password: String,
 ) -> Result<upturn_domain::org::Member, ApiError> {
     let email = email.trim().to_lowercase();
-    let peer = request
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
-    state.login_limiter.check(format!("{peer} {email}"))?;
+    let client = client_address(request, &state.trusted_proxies);
+    state.login_limiter.check(format!("{client} {email}"))?;
     let found = state.store.member_for_login(&email).await?;
     let (member, hash) = match found {
         Some((member, hash)) => (Some(member), hash),

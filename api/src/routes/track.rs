@@ -8,6 +8,7 @@ use serde::Serialize;
 use upturn_domain::model::Status;
 use utoipa::ToSchema;
 
+use crate::client_address::client_address;
 use crate::error::{ApiError, Problem};
 use crate::startup::AppState;
 
@@ -61,11 +62,8 @@ pub async fn lookup(
     request: &HttpRequest,
     code: &str,
 ) -> Result<TrackResponse, ApiError> {
-    let peer = request
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
-    state.track_limiter.check(peer)?;
+    let client = client_address(request, &state.trusted_proxies);
+    state.track_limiter.check(client)?;
     let code = code.trim().to_uppercase();
     if code.len() > 16 {
         return Err(ApiError::NotFound);

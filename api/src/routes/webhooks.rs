@@ -198,6 +198,9 @@ pub async fn create_webhook_of(
 ) -> Result<CreatedWebhook, ApiError> {
     caller.may(Action::CreateWebhook)?;
     let new = input.try_into_domain(state, caller.0.id)?;
+    crate::delivery::check_resolves(&new.url, state.webhooks.policy)
+        .await
+        .map_err(|e| ApiError::Validation(vec![e.for_field("url")]))?;
     Ok(state.store.create_webhook(new, idem).await?)
 }
 
