@@ -57,6 +57,9 @@ macro_rules! browser_test {
     ($($(#[$meta:meta])* async fn $name:ident() $body:block)+) => {$(
         $(#[$meta])*
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        // A test already `#[ignore]`d by hand keeps its own reason; without
+        // Chromium the second `ignore` below is then unused.
+        #[allow(unused_attributes)]
         #[cfg_attr(
             not(upturn_browser),
             ignore = "Browser suite skipped: install Debian's chromium and chromium-driver to run it"
