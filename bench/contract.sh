@@ -6,6 +6,7 @@
 # script (tests/contract/run.sh) on SQLite.
 #
 #   bench/contract.sh [SECONDS_PER_ROLE]     (default 300)
+#   UPTURN_BIN=target/debug/upturn bench/contract.sh 120   (an existing binary)
 #
 # Figures: the "Test cases" line of each role (cases generated, failures).
 set -euo pipefail
@@ -16,7 +17,12 @@ LOG_TAG=contract
 source "$BENCH_DIR/lib.sh"
 
 per_role="${1:-300}"
-build_release
+if [[ -n "${UPTURN_BIN:-}" ]]; then
+  BIN="$UPTURN_BIN"
+  log "UPTURN_BIN: using $BIN"
+else
+  build_release
+fi
 export UPTURN_SCHEMATHESIS_EXAMPLES="${UPTURN_SCHEMATHESIS_EXAMPLES:-1000}"
 
 log "SQLite, ${per_role}s per role, $UPTURN_SCHEMATHESIS_EXAMPLES examples per operation"

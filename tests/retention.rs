@@ -126,10 +126,12 @@ async fn prunes_only_what_is_past_its_retention(app: TestApp) {
         .await
         .expect(201);
     assert_ne!(anew.id(), first.id());
+    // The receiver answers before the worker notes the delivery: wait for
+    // the note, not the answer.
     until(
-        "the third filing delivered",
+        "the third filing delivered and noted",
         Duration::from_secs(30),
-        || async move { receiver.accepted().len() >= 3 },
+        || async { receiver.accepted().len() >= 3 && app.count(DELIVERED).await == 3 },
     )
     .await;
 
