@@ -15,7 +15,7 @@ use upturn_persistence::AuditEntry;
 use uuid::Uuid;
 
 use super::intake::Choice;
-use super::render;
+use super::{all_units, render};
 use crate::error::ApiError;
 use crate::http::PageParams;
 use crate::routes::audit::{AuditParams, audit_actors_of, audit_of};
@@ -172,6 +172,26 @@ fn changes(tr: Tr, before: Option<&Value>, after: Option<&Value>) -> Vec<FieldCh
     list
 }
 
+/// `shape` with every unit id (`unit_id`, `target_unit_id`) replaced by
+/// the unit's name, when the unit is known.
+fn with_unit_names(shape: &Value, units: &HashMap<String, String>) -> Value {
+    match shape {
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(key, v)| {
+                    let named = match v.as_str().and_then(|id| units.get(id)) {
+                        Some(name) if key.ends_with("unit_id") => Value::String(name.clone()),
+                        _ => with_unit_names(v, units),
+                    };
+                    (key.clone(), named)
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 /// The sentence of a change: `audit-unit-created` with the thing's name
 /// (a unit's or member's name, a webhook's URL, a request's reference).
 fn sentence(tr: Tr, e: &AuditEntry) -> String {
@@ -185,15 +205,35 @@ fn sentence(tr: Tr, e: &AuditEntry) -> String {
     tr.t1(&key, "name", name)
 }
 
-fn row(tr: Tr, names: &HashMap<Uuid, String>, e: AuditEntry) -> AuditRow {
+/// The names the page puts on ids: members (who) and units (in changes).
+struct Names {
+    members: HashMap<Uuid, String>,
+    units: HashMap<String, String>,
+}
+
+fn row(tr: Tr, names: &Names, e: AuditEntry) -> AuditRow {
     let who = match e.actor_id {
         None => tr.t("audit-by-service"),
-        Some(id) => names.get(&id).cloned().unwrap_or_else(|| id.to_string()),
+        Some(id) => names
+            .members
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| id.to_string()),
     };
     AuditRow {
         who,
         what: sentence(tr, &e),
-        changes: changes(tr, e.before.as_ref(), e.after.as_ref()),
+        changes: changes(
+            tr,
+            e.before
+                .as_ref()
+                .map(|v| with_unit_names(v, &names.units))
+                .as_ref(),
+            e.after
+                .as_ref()
+                .map(|v| with_unit_names(v, &names.units))
+                .as_ref(),
+        ),
         e,
     }
 }
@@ -221,7 +261,15 @@ pub async fn page(
     let trail = audit_of(&state, &caller, filter, &page)
         .await
         .map_err(fail)?;
-    let names: HashMap<Uuid, String> = actors.iter().cloned().collect();
+    let names = Names {
+        members: actors.iter().cloned().collect(),
+        units: all_units(&state, &caller)
+            .await
+            .map_err(fail)?
+            .into_iter()
+            .map(|u| (u.id.to_string(), u.name))
+            .collect(),
+    };
     let entity = filter.entity.map(AuditEntity::as_str).unwrap_or_default();
     let actor = filter.actor_id.map(|a| a.to_string()).unwrap_or_default();
     let older = trail
