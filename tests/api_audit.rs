@@ -496,3 +496,39 @@ async fn an_erasure_once_due_is_recorded_without_an_actor(app: TestApp) {
     assert_eq!(row["after"]["customer_name"], false);
     clock.follow_system();
 }
+
+on_both_backends!(the_openapi_document_describes_the_trail);
+
+async fn the_openapi_document_describes_the_trail(app: TestApp) {
+    let openapi = app.get_public("/api/openapi.json").await.expect(200).body;
+    let get = &openapi["paths"]["/api/v1/audit"]["get"];
+    assert_eq!(get["operationId"], "list_audit", "{get}");
+    for status in ["200", "401", "403", "422"] {
+        assert!(get["responses"][status].is_object(), "{status}: {get}");
+    }
+    let params: Vec<&str> = get["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(params, ["entity", "actor_id", "limit", "cursor"]);
+    let entities = &openapi["components"]["schemas"]["AuditEntityName"]["enum"];
+    assert_eq!(
+        entities,
+        &json!([
+            "unit",
+            "member",
+            "routing_rule",
+            "sla_policies",
+            "webhook",
+            "request"
+        ])
+    );
+    let entry = &openapi["components"]["schemas"]["AuditEntryResponse"];
+    assert!(entry["properties"]["before"].is_object(), "{entry}");
+    assert!(
+        entry["properties"]["before"].to_string().contains("null"),
+        "before may be null: {entry}"
+    );
+}
