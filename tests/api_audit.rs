@@ -436,7 +436,9 @@ async fn the_trail_is_filtered_and_paged_newest_first(app: TestApp) {
     // Filters that do not parse name their field.
     for (query, field) in [
         ("entity=units", "entity"),
+        ("entity=", "entity"),
         ("actor_id=nobody", "actor_id"),
+        ("actor_id=", "actor_id"),
         ("limit=0", "limit"),
         ("cursor=nope", "cursor"),
     ] {

@@ -31,14 +31,14 @@ pub struct AuditParams {
 }
 
 impl AuditParams {
-    /// The filter, or every parameter that does not parse (`422`).
+    /// The filter, or every parameter that does not parse (`422`; an empty
+    /// value too, as the document says).
     pub fn try_into_filter(&self) -> Result<AuditFilter, ApiError> {
         let mut errors = Errors::default();
         let entity = errors
             .take(
                 self.entity
                     .as_deref()
-                    .filter(|e| !e.is_empty())
                     .map(|e| {
                         e.parse::<AuditEntity>().map_err(|e| {
                             FieldError::new("entity", format!("must be one of: {}", e.expected))
@@ -51,7 +51,6 @@ impl AuditParams {
             .take(
                 self.actor_id
                     .as_deref()
-                    .filter(|a| !a.is_empty())
                     .map(|a| {
                         Uuid::parse_str(a)
                             .map_err(|_| FieldError::new("actor_id", "must be a member id"))

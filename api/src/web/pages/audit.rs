@@ -248,9 +248,10 @@ pub async fn page(
     let fail = |e: ApiError| ctx.fail(e);
     let tr = ctx.tr;
     let query = query.into_inner();
+    // The form's "every kind" and "everyone" are empty values.
     let params = AuditParams {
-        entity: query.entity.clone(),
-        actor_id: query.actor_id.clone(),
+        entity: query.entity.clone().filter(|e| !e.is_empty()),
+        actor_id: query.actor_id.clone().filter(|a| !a.is_empty()),
     };
     let actors = audit_actors_of(&state, &caller).await.map_err(fail)?;
     let filter = params.try_into_filter().map_err(fail)?;
