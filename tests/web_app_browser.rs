@@ -317,10 +317,16 @@ browser_test! {
         .await
         .expect(201);
         let pages: &[(&str, &[&str])] = &[
-            (common::ADMIN_EMAIL, &["/app/org"]),
+            (common::ADMIN_EMAIL, &["/app/org", "/app/audit"]),
             (
                 "leader@test.upturn",
-                &["/app/rules", "/app/webhooks", "/app/initiatives", "/app/pulse"],
+                &[
+                    "/app/rules",
+                    "/app/webhooks",
+                    "/app/audit",
+                    "/app/initiatives",
+                    "/app/pulse",
+                ],
             ),
             ("manager.a@test.upturn", &["/app/initiatives", "/app/inbox"]),
         ];

@@ -1,8 +1,8 @@
 //! The pages that change the organisation and its settings, through the
 //! real server as a browser without script uses them, on both backends:
 //! admins' units and members, leadership's routing rules and webhooks (the
-//! secret shown once), initiatives from creation to done — each with the
-//! same refusals as the API.
+//! secret shown once), initiatives from creation to done, the audit trail
+//! of who changed what — each with the same refusals as the API.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -234,8 +234,87 @@ async fn an_initiative_gathers_requests_and_answers_them_all(app: TestApp) {
     front.get("/app/initiatives").await.expect(403);
 }
 
+async fn admins_and_leaders_read_who_changed_what(app: TestApp) {
+    // Arrange: the admin built the organisation; the leader changes a rule.
+    let o = org(&app).await;
+    let rule = serde_json::json!({"name": "Availability", "position": 10,
+        "match": {"categories": ["availability"]}, "target_unit_id": o.service_1});
+    app.post("/api/v1/routing-rules", &o.leader.token, rule)
+        .await
+        .expect(201);
+    app.patch(
+        &format!("/api/v1/units/{}", o.team_a),
+        &o.admin,
+        serde_json::json!({"name": "Lyon Part-Dieu"}),
+    )
+    .await
+    .expect(200);
+
+    // The admin: every change, newest first, each a sentence with what changed.
+    let mut admin = Visitor::signed_in(&app, common::ADMIN_EMAIL, "en").await;
+    let page = admin.get("/app/audit").await.expect(200);
+    let html = &page.html;
+    assert!(
+        html.contains(r#"href="/app/audit""#),
+        "the nav links the page"
+    );
+    assert!(html.contains(r#"<label for="a-entity">"#), "{html}");
+    assert!(html.contains(r#"<th scope="col">Who</th>"#), "{html}");
+    let renamed = html
+        .find("Changed the unit Lyon Part-Dieu")
+        .expect("the rename");
+    let rule_added = html
+        .find("Added the routing rule Availability")
+        .expect("the rule");
+    let created = html
+        .find("Created the unit Lyon store")
+        .expect("the creation");
+    assert!(renamed < rule_added && rule_added < created, "newest first");
+    assert!(html.contains("Name: Lyon store → Lyon Part-Dieu"), "{html}");
+    assert!(html.contains("Sends to: – → Purchasing"), "units by name");
+    assert!(html.contains("leader@test.upturn"), "who, by name");
+    assert!(!html.contains(common::PASSWORD));
+
+    // Filtered by kind and by member, paged.
+    let units = admin.get("/app/audit?entity=unit").await.expect(200);
+    assert!(units.html.contains("Lyon Part-Dieu"));
+    assert!(!units.html.contains("Added the routing rule"));
+    let by_leader = admin
+        .get(&format!("/app/audit?entity=&actor_id={}", o.leader.id))
+        .await
+        .expect(200);
+    assert!(
+        by_leader
+            .html
+            .contains("Added the routing rule Availability")
+    );
+    assert!(!by_leader.html.contains("Created the unit"));
+    admin.get("/app/audit?entity=castle").await.expect(422);
+
+    // The leader reads it too, in French.
+    let mut leader = Visitor::signed_in(&app, "leader@test.upturn", "fr-FR").await;
+    let page = leader.get("/app/audit").await.expect(200);
+    assert!(
+        page.html.contains("Journal des modifications"),
+        "{}",
+        page.html
+    );
+    assert!(
+        page.html
+            .contains("Ajout de la règle de routage Availability")
+    );
+    assert!(page.html.contains("Nom : Lyon store → Lyon Part-Dieu"));
+
+    // A manager is refused, and not shown the link.
+    let mut manager = Visitor::signed_in(&app, "manager.a@test.upturn", "en").await;
+    manager.get("/app/audit").await.expect(403);
+    let board = manager.get("/app/requests").await.expect(200);
+    assert!(!board.html.contains(r#"href="/app/audit""#));
+}
+
 on_both_backends!(
     admins_run_the_organisation_from_its_page,
     leadership_edits_rules_and_registers_webhooks_from_pages,
     an_initiative_gathers_requests_and_answers_them_all,
+    admins_and_leaders_read_who_changed_what,
 );

@@ -514,6 +514,17 @@ async fn an_endpoint_failing_for_a_day_is_disabled_and_leadership_told(app: Test
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert!(disabled.body["disabled_at"].is_string());
+    // Recorded in the audit trail, done by nobody, as `GET` shows it.
+    let trail = app
+        .get("/api/v1/audit?entity=webhook", &org.leader.token)
+        .await
+        .expect(200);
+    let row = &trail.body["items"][0];
+    assert_eq!(row["action"], "webhook.disabled", "{row}");
+    assert_eq!(row["actor_id"], Value::Null);
+    assert_eq!(row["entity_id"], json!(hook));
+    assert_eq!(row["before"]["active"], true);
+    assert_eq!(row["after"], disabled.body);
     let inbox = app
         .get("/api/v1/inbox", &org.leader.token)
         .await

@@ -123,6 +123,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = connect(&settings).await?;
             let member = store
                 .create_member(
+                    None,
                     NewMember {
                         name: name.into_inner(),
                         email: email.as_str().to_owned(),

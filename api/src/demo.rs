@@ -37,6 +37,7 @@ async fn unit(
 ) -> anyhow::Result<Unit> {
     store
         .create_unit(
+            None,
             NewUnit {
                 name: name.to_owned(),
                 kind,
@@ -245,6 +246,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<Vec<Login>> {
            -> anyhow::Result<Member> {
         let member = store
             .create_member(
+                None,
                 NewMember {
                     name: name.to_owned(),
                     email: email.to_owned(),

@@ -12,6 +12,7 @@
 //! setting, so their list is written in when the document is served.
 
 use serde_json::{Map, Value, json};
+use upturn_domain::audit::{AuditAction, AuditEntity};
 use upturn_domain::initiative::InitiativeStatus;
 use upturn_domain::model::{Channel, EventType, Kind, Level, Role, Status, UnitKind, Urgency};
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
@@ -60,6 +61,8 @@ closed_lists! {
     UnitKindName => UnitKind::ALL.iter().map(|v| v.as_str()), "What a unit is.";
     InitiativeStatusName => InitiativeStatus::ALL.iter().map(|v| v.as_str()), "Where an initiative is.";
     EventTypeName => EventType::ALL.iter().map(|v| v.as_str()), "A kind of timeline event.";
+    AuditEntityName => AuditEntity::ALL.iter().map(|v| v.as_str()), "What a recorded change is about.";
+    AuditActionName => AuditAction::ALL.iter().map(|v| v.as_str()), "What a recorded change did.";
 }
 
 /// A routing rule's keyword: matched case-insensitively in the title or

@@ -88,6 +88,7 @@ pub async fn bootstrap_admin(store: &Store, settings: &Settings) -> anyhow::Resu
         .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
     let created = store
         .create_member(
+            None,
             NewMember {
                 name: "Administrator".to_owned(),
                 email: email.as_str().to_owned(),

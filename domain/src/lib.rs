@@ -4,6 +4,7 @@
 //! persistence layers call into this crate to decide; they only carry out
 //! what it returns.
 
+pub mod audit;
 pub mod customer_data;
 pub mod initiative;
 pub mod lifecycle;

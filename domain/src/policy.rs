@@ -113,6 +113,8 @@ pub enum Action {
     /// `POST /requests/{id}/erase-customer`: erase the customer's name and
     /// contact now (see [`crate::customer_data`]).
     EraseCustomerData,
+    /// `GET /audit`: who changed the organisation and its settings.
+    ReadAudit,
 }
 
 /// Why an action is refused.
@@ -125,6 +127,7 @@ pub enum Denied {
 
 const ADMINS: &str = "this needs the role admin";
 const LEADERS: &str = "this needs the role leader";
+const AUDIT: &str = "the audit trail is for admins and leaders";
 const FILERS: &str = "only front-line members and managers file requests";
 const FIGURES: &str = "leaders read the metrics; managers their own team's";
 const OWN_FIGURES: &str = "a manager reads their own team's figures only";
@@ -143,6 +146,8 @@ const UPDATE_INITIATIVE: &str = "only the initiative's unit and leaders change a
 /// - Leaders: routing rules, SLA policies, the export, webhooks, erasing
 ///   a customer's personal data, every figure; managers: their own team's figures (`403` for another unit:
 ///   units are not secret, only their figures).
+/// - Admins and leaders: the audit trail of who changed the organisation
+///   and its settings (never a secret, a password or a customer's data).
 /// - Members of a unit (everyone but admins): the pulse.
 /// - Managers and services: read every initiative, link the requests they
 ///   can see to any of them (that is how many teams' requests gather under
@@ -170,6 +175,7 @@ pub fn permit(actor: &Actor, action: &Action) -> Result<(), Denied> {
         | ReplaceRoutingRule | DeleteRoutingRule | ReadSlaPolicies | ReplaceSlaPolicies
         | Engagement | ListWebhooks | ReadWebhook | CreateWebhook | DeleteWebhook
         | ListDeliveries | EraseCustomerData => allowed(role == Role::Leader, LEADERS),
+        ReadAudit => allowed(matches!(role, Role::Admin | Role::Leader), AUDIT),
         FileRequest => allowed(
             matches!(role, Role::Frontline | Role::Manager) && actor.unit_id.is_some(),
             FILERS,

@@ -114,6 +114,7 @@ const MATRIX: &[(Action, [bool; 5])] = &[
     (Action::Inbox,                                                             [Y,    Y,   Y,   Y,   Y]),
     (Action::StreamTicket,                                                      [Y,    Y,   Y,   Y,   Y]),
     (Action::EraseCustomerData,                                                 [N,    N,   N,   Y,   N]),
+    (Action::ReadAudit,                                                         [N,    N,   N,   Y,   Y]),
 ];
 
 /// The position of an action's variant. The match has no wildcard, so a new
@@ -156,10 +157,11 @@ fn variant(action: &Action) -> usize {
         Action::Inbox => 32,
         Action::StreamTicket => 33,
         Action::EraseCustomerData => 34,
+        Action::ReadAudit => 35,
     }
 }
 
-const VARIANTS: usize = 35;
+const VARIANTS: usize = 36;
 
 #[test]
 fn the_table_names_every_action() {
@@ -209,6 +211,24 @@ fn only_leaders_erase_a_customers_data_and_the_others_are_told_why() {
             assert_eq!(
                 answer,
                 Err(Denied::Forbidden("this needs the role leader")),
+                "{role}"
+            );
+        }
+    }
+}
+
+#[test]
+fn only_admins_and_leaders_read_the_audit_trail_and_the_others_are_told_why() {
+    for (role, unit_id) in WHO {
+        let answer = permit(&actor(role, unit_id), &Action::ReadAudit);
+        if matches!(role, Role::Admin | Role::Leader) {
+            assert_eq!(answer, Ok(()), "{role}");
+        } else {
+            assert_eq!(
+                answer,
+                Err(Denied::Forbidden(
+                    "the audit trail is for admins and leaders"
+                )),
                 "{role}"
             );
         }

@@ -18,11 +18,13 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::Value;
 use upturn_domain::Actor;
+use upturn_domain::audit::AuditAction;
 use upturn_domain::customer_data::{KeepDays, erase_on_demand, erase_when_due};
 use upturn_domain::lifecycle::{Event, Outcome, Request};
 use upturn_domain::model::Status;
 use uuid::Uuid;
 
+use crate::audit::{self, Change};
 use crate::entities::{idempotency_key, request};
 use crate::error::StoreError;
 use crate::inbox::{Notice, fan_out};
@@ -56,7 +58,10 @@ impl Store {
         let Some(outcome) = decided else {
             return Ok(request);
         };
-        let Some(told) = self.write_erasure(&*tx, &request, &outcome).await? else {
+        let Some(told) = self
+            .write_erasure(&*tx, Some(actor.id), &request, &outcome)
+            .await?
+        else {
             return Err(StoreError::VersionConflict {
                 current: request.version,
             });
@@ -129,7 +134,7 @@ impl Store {
         let Some(outcome) = erase_when_due(&request, keep, now) else {
             return Ok(false);
         };
-        let Some(told) = self.write_erasure(&*tx, &request, &outcome).await? else {
+        let Some(told) = self.write_erasure(&*tx, None, &request, &outcome).await? else {
             return Ok(false);
         };
         tx.commit().await?;
@@ -140,10 +145,12 @@ impl Store {
     /// Writes a decided erasure in the caller's transaction: the row if it
     /// is still at the version read (`None` otherwise: someone else changed
     /// or erased it first), its event, the webhook outbox, and the stored
-    /// idempotent answers. Answers who was told.
+    /// idempotent answers, and the audit row (`actor` `None`: erased because
+    /// it was due). Answers who was told.
     async fn write_erasure<C: ConnectionTrait>(
         &self,
         conn: &C,
+        actor: Option<Uuid>,
         before: &Request,
         outcome: &Outcome,
     ) -> Result<Option<Vec<Uuid>>, StoreError> {
@@ -162,6 +169,13 @@ impl Store {
         }
         let event: Event = insert_event(conn, id, &outcome.event).await?;
         forget_stored_customer(conn, id).await?;
+        let change = Change {
+            action: AuditAction::CustomerDataErased,
+            entity_id: Some(id),
+            before: Some(audit::customer_shape(before)),
+            after: Some(audit::customer_shape(&outcome.request)),
+        };
+        audit::record(conn, outcome.event.at, actor, change).await?;
         let notice = Notice {
             request: &outcome.request,
             event: &event,

@@ -3,6 +3,7 @@
 //! PostgreSQL. Every write is one transaction: the change, its event and the
 //! version bump commit together or not at all.
 
+pub mod audit;
 pub mod clock;
 mod customer_data;
 mod entities;
@@ -23,6 +24,7 @@ mod store;
 mod sweeper;
 pub mod webhooks;
 
+pub use audit::{AuditEntry, AuditFilter};
 pub use error::StoreError;
 pub use idempotency::{Idem, IdemKey, StoredResponse};
 pub use metrics::MetricsQuery;

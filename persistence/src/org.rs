@@ -4,10 +4,12 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use upturn_domain::audit::AuditAction;
 use upturn_domain::model::{Role, UnitKind};
 use upturn_domain::org::{Member, Unit, role_fits_unit};
 use uuid::Uuid;
 
+use crate::audit::{self, Change};
 use crate::entities::{member, unit};
 use crate::error::{StoreError, is_unique_violation};
 use crate::idempotency::{Idem, remember};
@@ -99,9 +101,11 @@ pub(crate) fn check_version(
 }
 
 impl Store {
+    /// Creates a unit for `actor` (`None`: the service itself, e.g. the demo).
     #[tracing::instrument(skip(self, idem))]
     pub async fn create_unit(
         &self,
+        actor: Option<Uuid>,
         new: NewUnit,
         idem: Option<Idem<Unit>>,
     ) -> Result<Unit, StoreError> {
@@ -142,6 +146,13 @@ impl Store {
         .exec_without_returning(&*tx)
         .await
         .context("Failed to insert a unit")?;
+        let change = Change {
+            action: AuditAction::UnitCreated,
+            entity_id: Some(created.id),
+            before: None,
+            after: Some(audit::unit_shape(&created)),
+        };
+        audit::record(&*tx, self.now(), actor, change).await?;
         remember(&*tx, idem, &created).await?;
         tx.commit().await?;
         Ok(created)
@@ -179,6 +190,7 @@ impl Store {
     #[tracing::instrument(skip(self))]
     pub async fn update_unit(
         &self,
+        actor: Option<Uuid>,
         id: Uuid,
         patch: UnitPatch,
         if_match: Option<i64>,
@@ -192,6 +204,7 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         check_version(row.version, if_match, body_version)?;
         let mut unit = unit_from_row(row)?;
+        let before = audit::unit_shape(&unit);
         let previous = unit.version;
         if let Some(name) = patch.name {
             unit.name = name;
@@ -220,6 +233,13 @@ impl Store {
         if changed.rows_affected != 1 {
             return Err(StoreError::VersionConflict { current: previous });
         }
+        let change = Change {
+            action: AuditAction::UnitUpdated,
+            entity_id: Some(id),
+            before: Some(before),
+            after: Some(audit::unit_shape(&unit)),
+        };
+        audit::record(&*tx, self.now(), actor, change).await?;
         tx.commit().await?;
         Ok(unit)
     }
@@ -260,9 +280,12 @@ impl Store {
         }
     }
 
+    /// Creates a member for `actor` (`None`: the service itself, e.g. the
+    /// bootstrap admin or `upturn member add`).
     #[tracing::instrument(skip(self, new, idem), fields(email = %new.email, role = %new.role))]
     pub async fn create_member(
         &self,
+        actor: Option<Uuid>,
         new: NewMember,
         idem: Option<Idem<Member>>,
     ) -> Result<Member, StoreError> {
@@ -307,6 +330,13 @@ impl Store {
                     .into());
             }
         }
+        let change = Change {
+            action: AuditAction::MemberCreated,
+            entity_id: Some(created.id),
+            before: None,
+            after: Some(audit::member_shape(&created)),
+        };
+        audit::record(&*tx, self.now(), actor, change).await?;
         remember(&*tx, idem, &created).await?;
         tx.commit().await?;
         Ok(created)
@@ -373,6 +403,7 @@ impl Store {
     #[tracing::instrument(skip(self, patch))]
     pub async fn update_member(
         &self,
+        actor: Option<Uuid>,
         id: Uuid,
         patch: MemberPatch,
         if_match: Option<i64>,
@@ -454,6 +485,18 @@ impl Store {
         if changed.rows_affected != 1 {
             return Err(StoreError::VersionConflict { current: previous });
         }
+        let mut after = audit::member_shape(&member);
+        if password_changed && let Some(fields) = after.as_object_mut() {
+            // That it changed, never what to.
+            fields.insert("password_changed".to_owned(), serde_json::Value::Bool(true));
+        }
+        let change = Change {
+            action: AuditAction::of_member_change(&before, &member),
+            entity_id: Some(id),
+            before: Some(audit::member_shape(&before)),
+            after: Some(after),
+        };
+        audit::record(&*tx, self.now(), actor, change).await?;
         tx.commit().await?;
         Ok(member)
     }

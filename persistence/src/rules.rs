@@ -5,12 +5,14 @@ use std::collections::HashMap;
 use anyhow::Context;
 use chrono::Utc;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use upturn_domain::audit::AuditAction;
 use upturn_domain::lifecycle::RouteTarget;
 use upturn_domain::model::{Kind, UnitKind, Urgency};
 use upturn_domain::routing::{RoutingRule, RuleMatch};
 use upturn_domain::sla::SlaPolicy;
 use uuid::Uuid;
 
+use crate::audit::{self, Change};
 use crate::entities::{routing_rule, sla_policy, unit};
 use crate::error::StoreError;
 use crate::org::check_version;
@@ -188,6 +190,7 @@ impl Store {
 
     pub async fn create_routing_rule(
         &self,
+        actor: Option<Uuid>,
         input: RuleInput,
         idem: Option<crate::idempotency::Idem<RoutingRule>>,
     ) -> Result<RoutingRule, StoreError> {
@@ -211,6 +214,13 @@ impl Store {
             .exec_without_returning(&*tx)
             .await
             .context("Failed to insert a routing rule")?;
+        let change = Change {
+            action: AuditAction::RoutingRuleCreated,
+            entity_id: Some(id),
+            before: None,
+            after: Some(audit::rule_shape(&created)),
+        };
+        audit::record(&*tx, self.now(), actor, change).await?;
         crate::idempotency::remember(&*tx, idem, &created).await?;
         tx.commit().await?;
         self.settings_changed().await?;
@@ -220,12 +230,13 @@ impl Store {
     /// Replaces a rule (`PUT`).
     pub async fn replace_routing_rule(
         &self,
+        actor: Option<Uuid>,
         id: Uuid,
         input: RuleInput,
         if_match: Option<i64>,
         body_version: Option<i64>,
     ) -> Result<RoutingRule, StoreError> {
-        self.check_target(input.target_unit_id).await?;
+        let kind = self.check_target(input.target_unit_id).await?;
         let tx = self.write().await?;
         let row = routing_rule::Entity::find_by_id(id)
             .one(&*tx)
@@ -233,6 +244,22 @@ impl Store {
             .context("Failed to load a routing rule")?
             .ok_or(StoreError::NotFound)?;
         check_version(row.version, if_match, body_version)?;
+        let version = row.version;
+        // The target's kind is not part of the public shape.
+        let before = rule_from_row(row.clone(), &HashMap::new())?;
+        let after = RoutingRule {
+            id,
+            name: input.name.clone(),
+            position: input.position,
+            matches: input.matches.clone(),
+            target: RouteTarget {
+                unit_id: input.target_unit_id,
+                kind,
+            },
+            on_filing: input.on_filing,
+            active: input.active,
+            version: version + 1,
+        };
         let mut next = rule_row(id, &input, row.version + 1)?;
         next.created_at = Set(row.created_at);
         next.id = sea_orm::ActiveValue::NotSet;
@@ -244,28 +271,49 @@ impl Store {
             .await
             .context("Failed to replace a routing rule")?;
         if changed.rows_affected != 1 {
-            return Err(StoreError::VersionConflict {
-                current: row.version,
-            });
+            return Err(StoreError::VersionConflict { current: version });
         }
+        let change = Change {
+            action: AuditAction::RoutingRuleReplaced,
+            entity_id: Some(id),
+            before: Some(audit::rule_shape(&before)),
+            after: Some(audit::rule_shape(&after)),
+        };
+        audit::record(&*tx, self.now(), actor, change).await?;
         tx.commit().await?;
         self.settings_changed().await?;
         self.routing_rule(id).await
     }
 
-    pub async fn delete_routing_rule(&self, id: Uuid) -> Result<(), StoreError> {
+    pub async fn delete_routing_rule(
+        &self,
+        actor: Option<Uuid>,
+        id: Uuid,
+    ) -> Result<(), StoreError> {
         let tx = self.write().await?;
+        let row = routing_rule::Entity::find_by_id(id)
+            .one(&*tx)
+            .await
+            .context("Failed to load a routing rule")?
+            .ok_or(StoreError::NotFound)?;
+        let before = rule_from_row(row, &HashMap::new())?;
         let deleted = routing_rule::Entity::delete_by_id(id)
             .exec(&*tx)
             .await
             .context("Failed to delete a routing rule")?;
+        if deleted.rows_affected == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let change = Change {
+            action: AuditAction::RoutingRuleDeleted,
+            entity_id: Some(id),
+            before: Some(audit::rule_shape(&before)),
+            after: None,
+        };
+        audit::record(&*tx, self.now(), actor, change).await?;
         tx.commit().await?;
         self.settings_changed().await?;
-        if deleted.rows_affected == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        Ok(())
     }
 
     /// The policies of the four urgencies.
@@ -280,9 +328,11 @@ impl Store {
     /// Replaces the policies; requests filed from now on get the new deadlines.
     pub async fn set_sla_policies(
         &self,
+        actor: Option<Uuid>,
         policies: &[SlaPolicy],
     ) -> Result<Vec<SlaPolicy>, StoreError> {
         let tx = self.write().await?;
+        let before = policies_in(&*tx).await?;
         for policy in policies {
             sla_policy::Entity::delete_by_id(policy.urgency.as_str().to_owned())
                 .exec(&*tx)
@@ -298,8 +348,37 @@ impl Store {
             .await
             .context("Failed to store an SLA policy")?;
         }
+        let after = policies_in(&*tx).await?;
+        let change = Change {
+            action: AuditAction::SlaPoliciesReplaced,
+            // The policies as a whole: no id.
+            entity_id: None,
+            before: Some(audit::policies_shape(&before)),
+            after: Some(audit::policies_shape(&after)),
+        };
+        audit::record(&*tx, self.now(), actor, change).await?;
         tx.commit().await?;
         self.settings_changed().await?;
         self.sla_policies().await
     }
+}
+
+/// The policies of the four urgencies as `conn` sees them (the defaults
+/// where none is stored), in `Urgency::ALL` order, bypassing the cache.
+async fn policies_in<C: sea_orm::ConnectionTrait>(conn: &C) -> anyhow::Result<Vec<SlaPolicy>> {
+    let rows = sla_policy::Entity::find()
+        .all(conn)
+        .await
+        .context("Failed to load the SLA policies")?;
+    Urgency::ALL
+        .iter()
+        .map(|urgency| {
+            let mut policy = SlaPolicy::default_for(*urgency);
+            if let Some(row) = rows.iter().find(|r| r.urgency == urgency.as_str()) {
+                policy.acknowledge_within_seconds = row.acknowledge_within_seconds;
+                policy.resolve_within_seconds = row.resolve_within_seconds;
+            }
+            Ok(policy)
+        })
+        .collect()
 }

@@ -32,10 +32,12 @@ use sea_orm::{
     QuerySelect, Statement,
 };
 use serde_json::json;
+use upturn_domain::audit::AuditAction;
 use upturn_domain::model::Role;
 use upturn_domain::webhook::{Backoff, Jitter, Retry, WebhookEvents, WebhookSecret, WebhookUrl};
 use uuid::Uuid;
 
+use crate::audit::{self, Change};
 use crate::entities::{inbox_item, member, webhook, webhook_delivery, webhook_outbox};
 use crate::error::StoreError;
 use crate::inbox::Notice;
@@ -311,6 +313,13 @@ impl Store {
         .exec_without_returning(&*tx)
         .await
         .context("Failed to insert a webhook")?;
+        let change = Change {
+            action: AuditAction::WebhookCreated,
+            entity_id: Some(id),
+            before: None,
+            after: Some(audit::webhook_shape(&created.webhook)),
+        };
+        audit::record(&*tx, now, Some(input.created_by), change).await?;
         crate::idempotency::remember(&*tx, idem, &created).await?;
         tx.commit().await?;
         Ok(created)
@@ -344,8 +353,14 @@ impl Store {
 
     /// Removes an endpoint with its pending deliveries and its attempt log:
     /// nothing more is sent to it (a delivery in flight may still land).
-    pub async fn delete_webhook(&self, id: Uuid) -> Result<(), StoreError> {
+    pub async fn delete_webhook(&self, actor: Option<Uuid>, id: Uuid) -> Result<(), StoreError> {
         let tx = self.write().await?;
+        let before = webhook::Entity::find_by_id(id)
+            .one(&*tx)
+            .await
+            .context("Failed to load a webhook")?
+            .map(webhook_from_row)
+            .ok_or(StoreError::NotFound)?;
         let removed = webhook::Entity::delete_by_id(id)
             .exec(&*tx)
             .await
@@ -363,6 +378,13 @@ impl Store {
             .exec(&*tx)
             .await
             .context("Failed to drop a webhook's attempts")?;
+        let change = Change {
+            action: AuditAction::WebhookDeleted,
+            entity_id: Some(id),
+            before: Some(audit::webhook_shape(&before)),
+            after: None,
+        };
+        audit::record(&*tx, self.now(), actor, change).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -558,6 +580,21 @@ impl Store {
                     .rows_affected
                     == 1;
                 if disabled_now {
+                    let before = webhook_from_row(hook.clone());
+                    let after = Webhook {
+                        active: false,
+                        failing_since,
+                        disabled_at: Some(now),
+                        ..before.clone()
+                    };
+                    // Done by nobody: the service gave up on the endpoint.
+                    let change = Change {
+                        action: AuditAction::WebhookDisabled,
+                        entity_id: Some(hook.id),
+                        before: Some(audit::webhook_shape(&before)),
+                        after: Some(audit::webhook_shape(&after)),
+                    };
+                    audit::record(&*tx, now, None, change).await?;
                     Recorded::Disabled
                 } else {
                     Recorded::RetryAt(now)

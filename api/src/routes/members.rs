@@ -226,7 +226,10 @@ pub async fn create_member_of(
         unit_id: parsed.unit_id,
         password_hash: hash_password(parsed.password.expose().to_owned()).await?,
     };
-    Ok(state.store.create_member(new, idem).await?)
+    Ok(state
+        .store
+        .create_member(Some(caller.0.id), new, idem)
+        .await?)
 }
 
 /// Changes a member, deactivates or reactivates them, or resets their
@@ -249,7 +252,7 @@ pub async fn update_member_of(
     }
     let member = state
         .store
-        .update_member(id, patch, if_match, input.version)
+        .update_member(Some(caller.0.id), id, patch, if_match, input.version)
         .await?;
     state.members.forget(member.id);
     Ok(member)

@@ -1,6 +1,7 @@
 //! Every endpoint, wired in one place, and the OpenAPI document built from
 //! their annotations.
 
+pub mod audit;
 pub mod docs;
 pub mod health;
 pub mod inbox;
@@ -97,7 +98,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(at!("/initiatives/{id}/suggestions", get => initiatives::suggestions::suggestions))
                 .service(at!("/webhooks", get => webhooks::list_webhooks, post => webhooks::create_webhook))
                 .service(at!("/webhooks/{id}", get => webhooks::get_webhook, delete => webhooks::delete_webhook))
-                .service(at!("/webhooks/{id}/deliveries", get => webhooks::list_deliveries)),
+                .service(at!("/webhooks/{id}/deliveries", get => webhooks::list_deliveries))
+                .service(at!("/audit", get => audit::list_audit)),
         );
 }
 
@@ -149,6 +151,7 @@ impl Modify for BearerAuth {
         initiatives::link::link_requests, initiatives::suggestions::suggestions,
         webhooks::list_webhooks, webhooks::get_webhook, webhooks::create_webhook,
         webhooks::delete_webhook, webhooks::list_deliveries,
+        audit::list_audit,
     ),
     components(schemas(
         crate::error::Problem, crate::error::ProblemField,
@@ -156,15 +159,17 @@ impl Modify for BearerAuth {
         crate::openapi::StatusName, crate::openapi::TargetStatusName, crate::openapi::LevelName,
         crate::openapi::RoleName, crate::openapi::UnitKindName, crate::openapi::InitiativeStatusName,
         crate::openapi::EventTypeName, crate::openapi::CategoryName, crate::openapi::KeywordText,
+        crate::openapi::AuditEntityName, crate::openapi::AuditActionName,
         Paged<requests::RequestResponse>, Paged<requests::EventResponse>,
         Paged<units::UnitResponse>, Paged<members::MemberResponse>,
         Paged<initiatives::InitiativeResponse>,
         Paged<webhooks::WebhookResponse>, Paged<webhooks::DeliveryResponse>,
+        Paged<audit::AuditEntryResponse>,
     )),
     modifiers(&BearerAuth),
     tags(
         (name = "session", description = "Logging in"),
-        (name = "organisation", description = "Units and members"),
+        (name = "organisation", description = "Units and members, and the audit trail of every change to the organisation and its settings"),
         (name = "requests", description = "What customers asked, down the pyramid and back up"),
         (name = "public", description = "For customers, without an account"),
         (name = "inbox", description = "What each member is told, in their inbox and live"),

@@ -222,7 +222,10 @@ pub async fn create_rule_of(
 ) -> Result<RoutingRule, ApiError> {
     caller.may(Action::CreateRoutingRule)?;
     let rule = input.try_into_domain(&state.categories)?;
-    Ok(state.store.create_routing_rule(rule, idem).await?)
+    Ok(state
+        .store
+        .create_routing_rule(Some(caller.0.id), rule, idem)
+        .await?)
 }
 
 /// Replaces a routing rule (leaders); `if_match` and the body's `version`
@@ -238,7 +241,7 @@ pub async fn replace_rule_of(
     let rule = input.try_into_domain(&state.categories)?;
     Ok(state
         .store
-        .replace_routing_rule(id, rule, if_match, input.version)
+        .replace_routing_rule(Some(caller.0.id), id, rule, if_match, input.version)
         .await?)
 }
 
@@ -249,7 +252,10 @@ pub async fn delete_rule_of(
     id: Uuid,
 ) -> Result<(), ApiError> {
     caller.may(Action::DeleteRoutingRule)?;
-    Ok(state.store.delete_routing_rule(id).await?)
+    Ok(state
+        .store
+        .delete_routing_rule(Some(caller.0.id), id)
+        .await?)
 }
 
 /// List the routing rules, by position (leaders).
@@ -446,7 +452,10 @@ pub async fn replace_policies_of(
 ) -> Result<Vec<SlaPolicy>, ApiError> {
     caller.may(Action::ReplaceSlaPolicies)?;
     let policies = input.try_into_domain()?;
-    Ok(state.store.set_sla_policies(&policies).await?)
+    Ok(state
+        .store
+        .set_sla_policies(Some(caller.0.id), &policies)
+        .await?)
 }
 
 /// The SLA policies per urgency (leaders).

@@ -148,7 +148,10 @@ pub async fn create_unit_of(
 ) -> Result<Unit, ApiError> {
     caller.may(Action::CreateUnit)?;
     let new = input.try_into_domain(&state.categories)?;
-    Ok(state.store.create_unit(new, idem).await?)
+    Ok(state
+        .store
+        .create_unit(Some(caller.0.id), new, idem)
+        .await?)
 }
 
 /// Renames a unit or changes its categories (admins); `if_match` and the
@@ -164,7 +167,7 @@ pub async fn update_unit_of(
     let patch = input.try_into_domain(&state.categories)?;
     Ok(state
         .store
-        .update_unit(id, patch, if_match, input.version)
+        .update_unit(Some(caller.0.id), id, patch, if_match, input.version)
         .await?)
 }
 

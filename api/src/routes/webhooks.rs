@@ -211,7 +211,7 @@ pub async fn delete_webhook_of(
     id: Uuid,
 ) -> Result<(), ApiError> {
     caller.may(Action::DeleteWebhook)?;
-    Ok(state.store.delete_webhook(id).await?)
+    Ok(state.store.delete_webhook(Some(caller.0.id), id).await?)
 }
 
 /// A webhook's delivery attempts, newest first, a page at a time (leaders).

@@ -97,6 +97,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/webhooks", web::post().to(webhooks::create))
                 .route("/webhooks/{id}", web::get().to(webhooks::webhook))
                 .route("/webhooks/{id}/delete", web::post().to(webhooks::delete))
+                .route("/audit", web::get().to(audit::page))
                 .route("/initiatives", web::get().to(initiatives::page))
                 .route("/initiatives", web::post().to(initiatives::create))
                 .route("/initiatives/{id}", web::get().to(initiatives::initiative))

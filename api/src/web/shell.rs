@@ -72,10 +72,11 @@ fn links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/app/initiatives", "nav-initiatives"),
             ("/app/rules", "nav-rules"),
             ("/app/webhooks", "nav-webhooks"),
+            ("/app/audit", "nav-audit"),
             ("/app/inbox", "nav-inbox"),
             ("/app/pulse", "nav-pulse"),
         ],
-        Role::Admin => &[("/app/org", "nav-org")],
+        Role::Admin => &[("/app/org", "nav-org"), ("/app/audit", "nav-audit")],
     }
 }
 
@@ -140,6 +141,7 @@ mod tests {
             "/app/org" => Some(Action::ListMembers),
             "/app/rules" => Some(Action::ListRoutingRules),
             "/app/webhooks" => Some(Action::ListWebhooks),
+            "/app/audit" => Some(Action::ReadAudit),
             "/app/initiatives" => Some(Action::ListInitiatives),
             "/app/pulse" => Some(Action::CurrentPulse),
             other => panic!("no page is known behind {other}"),
@@ -174,6 +176,7 @@ mod tests {
             "/app/org",
             "/app/rules",
             "/app/webhooks",
+            "/app/audit",
             "/app/initiatives",
         ] {
             for role in Role::ALL {

@@ -1,6 +1,7 @@
 //! sea-orm entities: private to this crate, mapped to domain types in the
 //! repositories.
 
+pub mod audit_entry;
 pub mod event;
 pub mod follow_up;
 pub mod idempotency_key;

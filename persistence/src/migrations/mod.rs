@@ -12,6 +12,7 @@ mod m20261201_000007_cover_metric_indexes;
 mod m20261204_000008_create_member_preferences;
 mod m20261204_000009_add_member_token_generation;
 mod m20261204_000010_board_indexes;
+mod m20261204_000012_create_audit_log;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000008_create_member_preferences::Migration),
             Box::new(m20261204_000009_add_member_token_generation::Migration),
             Box::new(m20261204_000010_board_indexes::Migration),
+            Box::new(m20261204_000012_create_audit_log::Migration),
         ]
     }
 }

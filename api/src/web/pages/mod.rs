@@ -1,6 +1,7 @@
 //! One module per page (or family of forms), each a handler that parses,
 //! calls the store and the domain like the JSON API does, and renders.
 
+pub mod audit;
 pub mod board;
 pub mod dashboard;
 pub mod inbox;
