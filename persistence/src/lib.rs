@@ -3,6 +3,7 @@
 //! PostgreSQL. Every write is one transaction: the change, its event and the
 //! version bump commit together or not at all.
 
+pub mod backup;
 pub mod clock;
 mod customer_data;
 mod entities;
@@ -19,6 +20,7 @@ pub mod pulse;
 mod requests;
 pub mod retention;
 mod rules;
+pub mod schema;
 mod store;
 mod sweeper;
 pub mod webhooks;
@@ -30,4 +32,5 @@ pub use org::{MemberPatch, NewMember, NewUnit, UnitPatch};
 pub use pulse::PulseWeek;
 pub use requests::{Expectation, Page, RequestFilter, RequestRecord, RequestSort, TrackedRequest};
 pub use rules::RuleInput;
+pub use schema::SchemaStatus;
 pub use store::{Backend, Store, StoreOptions};
