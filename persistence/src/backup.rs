@@ -104,6 +104,8 @@ async fn open(file: &Path, busy: Duration) -> anyhow::Result<SqliteConnection> {
         .filename(file)
         .create_if_missing(false)
         .busy_timeout(busy)
+        // A long `VACUUM INTO` or `integrity_check` is expected, not news.
+        .disable_statement_logging()
         .connect()
         .await
         .with_context(|| format!("Failed to open {}", file.display()))
@@ -230,6 +232,7 @@ async fn ensure_not_in_use(database: &Path) -> anyhow::Result<()> {
         .create_if_missing(false)
         .busy_timeout(Duration::ZERO)
         .locking_mode(SqliteLockingMode::Exclusive)
+        .disable_statement_logging()
         .connect()
         .await
         .with_context(|| format!("Failed to open {}", database.display()))?;
