@@ -1,5 +1,7 @@
-//! The `upturn` command line: `serve`, `migrate`, `demo`, `member add`.
+//! The `upturn` command line: `serve`, `migrate` (`--check`), `demo`,
+//! `member add`, `backup` and `restore`.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -27,12 +29,46 @@ enum Command {
     /// Run the HTTP service (configured by UPTURN_* variables).
     Serve,
     /// Bring the database schema up to date and exit.
-    Migrate,
+    Migrate(MigrateArgs),
     /// Seed a demo organisation (once) and run the service.
     Demo(DemoArgs),
     /// Manage members.
     #[command(subcommand)]
     Member(MemberCommand),
+    /// Copy the SQLite database to a file while the service keeps serving
+    /// (PostgreSQL: use pg_dump).
+    Backup(BackupArgs),
+    /// Put a backup in place of the SQLite database; the service must be
+    /// stopped (PostgreSQL: use pg_restore).
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Args)]
+struct MigrateArgs {
+    /// Change nothing: exit 0 when the schema is up to date, 1 and the
+    /// pending migrations' names when it is not.
+    #[arg(long)]
+    check: bool,
+}
+
+#[derive(Debug, Args)]
+struct BackupArgs {
+    /// The backup file to write.
+    #[arg(long, value_name = "FILE")]
+    to: PathBuf,
+    /// Replace FILE if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
+struct RestoreArgs {
+    /// The backup file to restore.
+    #[arg(long, value_name = "FILE")]
+    from: PathBuf,
+    /// Replace the database if one exists.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -76,7 +112,7 @@ pub fn main() -> ExitCode {
         }
     };
     match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("upturn: {error:#}");
             ExitCode::FAILURE
@@ -84,27 +120,62 @@ pub fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut settings = Settings::load()?;
     if matches!(cli.command, Command::Demo(_)) && std::env::var_os("UPTURN_DATABASE_URL").is_none()
     {
         settings.database_url = "sqlite://upturn-demo.db?mode=rwc".to_owned();
     }
     crate::telemetry::init(&settings.log, settings.log_format);
-    match cli.command {
+    let done = match cli.command {
         Command::Serve => serve(settings, None).await,
-        Command::Migrate => {
+        Command::Migrate(MigrateArgs { check: true }) => {
+            return check_migrations(&settings.database_url).await;
+        }
+        Command::Migrate(MigrateArgs { check: false }) => {
             let store = connect(&settings).await?;
             tracing::info!("Migrations applied");
             store.close().await
+        }
+        Command::Backup(BackupArgs { to, force }) => {
+            let copied =
+                upturn_persistence::backup::backup(&settings.database_url, &to, force).await?;
+            println!(
+                "Backed up to {} ({} bytes, {} migrations) in {:.1?}, checked in {:.1?}",
+                copied.path.display(),
+                copied.bytes,
+                upturn_persistence::schema::known_migrations().len() - copied.schema.pending.len(),
+                copied.copying,
+                copied.checking
+            );
+            Ok(())
+        }
+        Command::Restore(RestoreArgs { from, force }) => {
+            let copied =
+                upturn_persistence::backup::restore(&settings.database_url, &from, force).await?;
+            println!(
+                "Restored {} into {} ({} bytes), checked in {:.1?}",
+                from.display(),
+                copied.path.display(),
+                copied.bytes,
+                copied.checking
+            );
+            if !copied.schema.pending.is_empty() {
+                println!(
+                    "The backup is from an older release: {} migrations pending;                      `upturn migrate` (or the next start) applies them",
+                    copied.schema.pending.len()
+                );
+            }
+            Ok(())
         }
         Command::Demo(args) => {
             let store = connect(&settings).await?;
             let logins = crate::demo::seed(&store).await?;
             if args.seed_only {
-                return store.close().await;
+                store.close().await
+            } else {
+                serve(settings, Some((store, logins))).await
             }
-            serve(settings, Some((store, logins))).await
         }
         Command::Member(MemberCommand::Add {
             name,
@@ -141,7 +212,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             store.close().await
         }
+    };
+    done.map(|()| ExitCode::SUCCESS)
+}
+
+/// `upturn migrate --check`: 0 when nothing is pending, 1 with the list.
+async fn check_migrations(database_url: &str) -> anyhow::Result<ExitCode> {
+    let status = upturn_persistence::schema::status(database_url).await?;
+    if !status.ahead.is_empty() {
+        println!(
+            "The database has {} migrations of a later release: {}",
+            status.ahead.len(),
+            status.ahead.join(", ")
+        );
     }
+    if status.is_current() {
+        println!("The database schema is up to date");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{} migrations pending:", status.pending.len());
+    for name in &status.pending {
+        println!("  {name}");
+    }
+    println!("Run `upturn migrate` to apply them");
+    Ok(ExitCode::FAILURE)
 }
 
 async fn serve(

@@ -4,6 +4,7 @@
 //! version bump commit together or not at all.
 
 pub mod audit;
+pub mod backup;
 pub mod clock;
 mod customer_data;
 mod entities;
@@ -20,6 +21,7 @@ pub mod pulse;
 mod requests;
 pub mod retention;
 mod rules;
+pub mod schema;
 mod store;
 mod sweeper;
 pub mod webhooks;
@@ -32,4 +34,5 @@ pub use org::{MemberPatch, NewMember, NewUnit, UnitPatch};
 pub use pulse::PulseWeek;
 pub use requests::{Expectation, Page, RequestFilter, RequestRecord, RequestSort, TrackedRequest};
 pub use rules::RuleInput;
+pub use schema::SchemaStatus;
 pub use store::{Backend, Store, StoreOptions};

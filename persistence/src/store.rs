@@ -9,13 +9,19 @@ use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
-use sea_orm_migration::MigratorTrait;
 use tokio::sync::{Mutex, OwnedMutexGuard};
-
-use crate::migrations::Migrator;
 
 /// The PostgreSQL advisory lock key that serialises migrations ("UPTURN").
 const MIGRATION_LOCK: i64 = 0x5550_5455_524E;
+
+/// How long an SQLite connection waits for a lock before it gives up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long the timed checkpoint waits for readers on an old snapshot (a
+/// backup's `VACUUM INTO` holds one for as long as it copies) before it
+/// settles for what it could copy. Writers wait for the checkpoint, so this
+/// bounds the pause it can cause.
+const CHECKPOINT_BUSY_TIMEOUT: Duration = Duration::from_millis(200);
 
 /// Which database the store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,7 +178,7 @@ impl Store {
                     .journal_mode(SqliteJournalMode::Wal)
                     // NORMAL in WAL mode: a commit survives a killed process.
                     .synchronous(SqliteSynchronous::Normal)
-                    .busy_timeout(Duration::from_secs(10))
+                    .busy_timeout(BUSY_TIMEOUT)
                     .foreign_keys(true)
                     // Truncate the WAL back to 64 MiB after checkpoints.
                     .pragma("journal_size_limit", "67108864")
@@ -219,9 +225,7 @@ impl Store {
     /// advisory lock, so the second replica waits, then finds nothing to do.
     pub async fn migrate(&self, url: &str) -> anyhow::Result<()> {
         if self.backend != Backend::Postgres {
-            Migrator::up(&self.db, None)
-                .await
-                .context("Failed to run the database migrations")?;
+            crate::schema::migrate(&self.db).await?;
             return self.rebuild_metrics_if_missing().await.map(|_| ());
         }
         let mut options = ConnectOptions::new(url.to_owned());
@@ -236,10 +240,7 @@ impl Store {
             .execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
             .await
             .context("Failed to take the migration lock")?;
-        let migrated = match Migrator::up(&session, None)
-            .await
-            .context("Failed to run the database migrations")
-        {
+        let migrated = match crate::schema::migrate(&session).await {
             // Under the lock too: one replica builds, the others find it done.
             Ok(()) => self.rebuild_metrics_if_missing().await.map(|_| ()),
             Err(error) => Err(error),
@@ -285,14 +286,44 @@ impl Store {
 
     /// Folds the SQLite write-ahead log back into the database file and
     /// truncates it, holding writers off meanwhile. A no-op on PostgreSQL.
+    ///
+    /// `TRUNCATE` waits in the busy handler for every reader to leave the
+    /// log; with the connections' 10 s timeout a backup reading a snapshot
+    /// would stop filings for 10 s at each checkpoint. So the checkpoint's
+    /// connection waits at most `CHECKPOINT_BUSY_TIMEOUT`, after which
+    /// SQLite copies what it can (as `PASSIVE` would) and the log is
+    /// truncated at a later tick.
     pub async fn checkpoint(&self) -> anyhow::Result<()> {
-        if let Some(lock) = &self.write_lock {
-            let _writer = lock.lock().await;
-            self.db
-                .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+        let Some(lock) = &self.write_lock else {
+            return Ok(());
+        };
+        let _writer = lock.lock().await;
+        let mut conn = self
+            .db
+            .get_sqlite_connection_pool()
+            .acquire()
+            .await
+            .context("Failed to get a connection to checkpoint the SQLite WAL")?;
+        let busy = |timeout: Duration| {
+            sea_orm::sqlx::AssertSqlSafe(format!("PRAGMA busy_timeout = {}", timeout.as_millis()))
+        };
+        let checkpointed = async {
+            sea_orm::sqlx::query(busy(CHECKPOINT_BUSY_TIMEOUT))
+                .execute(&mut *conn)
+                .await?;
+            sea_orm::sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&mut *conn)
                 .await
-                .context("Failed to checkpoint the SQLite WAL")?;
         }
+        .await;
+        let restored = sea_orm::sqlx::query(busy(BUSY_TIMEOUT))
+            .execute(&mut *conn)
+            .await;
+        if restored.is_err() {
+            // Never hand the pool a connection that gives up too soon.
+            conn.close_on_drop();
+        }
+        checkpointed.context("Failed to checkpoint the SQLite WAL")?;
         Ok(())
     }
 

@@ -16,14 +16,65 @@ pub fn free_port() -> u16 {
 /// `upturn serve`, with only what the test sets: no stray `UPTURN_*` (or
 /// config file) from the environment the suite runs in.
 pub fn serve_command() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_upturn"));
+    let mut command = upturn_command();
     command.arg("serve");
+    command
+}
+
+/// The `upturn` binary with no arguments yet and no stray `UPTURN_*`.
+pub fn upturn_command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_upturn"));
     for (variable, _) in std::env::vars_os() {
         if variable.to_string_lossy().starts_with("UPTURN_") {
             command.env_remove(variable);
         }
     }
     command
+}
+
+/// What a finished `upturn` command did.
+#[derive(Debug)]
+pub struct Ran {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Ran {
+    #[track_caller]
+    pub fn assert_success(&self) -> &Ran {
+        assert_eq!(self.code, Some(0), "upturn failed: {self:#?}");
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_refused(&self, saying: &str) -> &Ran {
+        assert_eq!(self.code, Some(1), "upturn did not refuse: {self:#?}");
+        assert!(
+            self.stderr.contains(saying),
+            "upturn refused without saying {saying:?}: {self:#?}"
+        );
+        self
+    }
+}
+
+/// Runs `upturn {args}` on `database_url` to the end, without blocking the
+/// test's runtime (servers and clients keep running meanwhile).
+pub async fn run_upturn(database_url: &str, args: &[&str]) -> Ran {
+    let mut command = tokio::process::Command::from(upturn_command());
+    let output = command
+        .args(args)
+        .env("UPTURN_DATABASE_URL", database_url)
+        .env("UPTURN_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .expect("upturn runs");
+    Ran {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
 }
 
 /// A new log file name in the temporary folder: `{prefix}-{uuid}.log`.
