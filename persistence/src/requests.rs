@@ -1,5 +1,7 @@
 //! Requests and their timeline.
 
+use std::collections::HashMap;
+
 use anyhow::Context;
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -668,6 +670,38 @@ impl Store {
         } else {
             Err(StoreError::NotFound)
         }
+    }
+
+    /// The requests among `ids` the actor may see, by id, in one query (the
+    /// scope is part of it, as for a list): what [`Store::request_for`]
+    /// answers for each, without a query per request. Ids it may not see,
+    /// or that do not exist, are left out.
+    pub async fn requests_for(
+        &self,
+        actor: &Actor,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, Request>, StoreError> {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut out = HashMap::with_capacity(ids.len());
+        let Some(visible) = request_condition(actor, &RequestFilter::default(), self.now()) else {
+            return Ok(out);
+        };
+        // Under PostgreSQL's limit of binds, whatever the page asks for.
+        for chunk in ids.chunks(500) {
+            let rows = request::Entity::find()
+                .filter(visible.clone())
+                .filter(request::Column::Id.is_in(chunk.to_vec()))
+                .all(&self.db)
+                .await
+                .context("Failed to load requests by id")?;
+            for row in rows {
+                let request = request_from_row(row)?;
+                out.insert(request.id, request);
+            }
+        }
+        Ok(out)
     }
 
     /// Carries out a command on a request in one transaction: the change,
