@@ -3,12 +3,9 @@
 //! English summary), and the ticket the page's script opens the live
 //! stream with.
 
-use std::collections::HashMap;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use upturn_persistence::StoreError;
 use uuid::Uuid;
 
 use super::render;
@@ -42,19 +39,13 @@ pub async fn page(state: web::Data<AppState>, ctx: Ctx) -> Result<HttpResponse, 
         .inbox(member.id, None, 50)
         .await
         .map_err(|e| ctx.fail(e))?;
-    let mut requests = HashMap::new();
-    for item in &page.items {
-        if requests.contains_key(&item.request_id) {
-            continue;
-        }
-        match state.store.request_for(&actor, item.request_id).await {
-            Ok(r) => {
-                requests.insert(item.request_id, r);
-            }
-            Err(StoreError::NotFound) => {}
-            Err(other) => return Err(ctx.fail(other)),
-        }
-    }
+    // The page's requests in one query, not one per item.
+    let ids: Vec<Uuid> = page.items.iter().map(|i| i.request_id).collect();
+    let requests = state
+        .store
+        .requests_for(&actor, &ids)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     let items = page
         .items
         .iter()
