@@ -201,6 +201,34 @@ async fn what_the_document_refuses_is_refused(app: TestApp) {
     )
     .await
     .expect_problem(422, "validation_failed");
+    // A NUL, which PostgreSQL refuses in text, never reaches a query.
+    app.login("front.a\u{0}@test.upturn", "whatever-password")
+        .await
+        .expect_problem(401, "invalid_credentials");
+    app.post(
+        "/api/v1/members",
+        &o.admin,
+        json!({"name": "Nul", "email": "nul\u{0}@test.upturn", "role": "frontline",
+               "unit_id": o.team_a, "password": "long-enough-password"}),
+    )
+    .await
+    .expect_problem(422, "validation_failed");
+    app.post(
+        "/api/v1/routing-rules",
+        &o.leader.token,
+        json!({"name": "Nul", "position": 1, "target_unit_id": o.service_1,
+               "match": {"keywords": ["size\u{0}44"]}}),
+    )
+    .await
+    .expect_problem(422, "validation_failed");
+    app.post(
+        "/api/v1/webhooks",
+        &o.leader.token,
+        json!({"url": "https://upturn-test.invalid/hook", "events": ["filed"],
+               "description": "nul\u{0}"}),
+    )
+    .await
+    .expect_problem(422, "validation_failed");
     // A search padded past 200 characters.
     let q = format!("{}%20", "a".repeat(200));
     app.get(&format!("/api/v1/requests?q={q}"), &o.manager_a.token)

@@ -75,7 +75,9 @@ impl PartialSchema for KeywordText {
             .schema_type(schema::SchemaType::Type(Type::String))
             .min_length(Some(1))
             .max_length(Some(100))
-            .pattern(Some(r"\S"))
+            .pattern(Some(
+                r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+            ))
             .into()
     }
 }

@@ -155,7 +155,15 @@ impl RuleBody {
                 "must not contain an empty keyword (an empty list matches anything)",
             ));
         }
-        if keywords.iter().any(|k| k.chars().count() > 100) {
+        // Checked as sent: the contract's pattern and length apply to that.
+        let sent = &self.matches.keywords;
+        if sent.iter().any(|k| k.chars().any(char::is_control)) {
+            errors.push(FieldError::new(
+                "match.keywords",
+                "must not contain control characters",
+            ));
+        }
+        if sent.iter().any(|k| k.chars().count() > 100) {
             errors.push(FieldError::new(
                 "match.keywords",
                 "each keyword must be at most 100 characters",

@@ -63,7 +63,12 @@ pub async fn sign_in(
     let email = email.trim().to_lowercase();
     let client = client_address(request, &state.trusted_proxies);
     state.login_limiter.check(format!("{client} {email}"))?;
-    let found = state.store.member_for_login(&email).await?;
+    // An email no member could have (a NUL, say, which PostgreSQL refuses in
+    // a query) is looked up by no one, and answered like an unknown one.
+    let found = match upturn_domain::values::Email::parse("email", &email) {
+        Ok(parsed) => state.store.member_for_login(parsed.as_str()).await?,
+        Err(_) => None,
+    };
     let (member, hash) = match found {
         Some((member, hash)) => (Some(member), hash),
         None => (None, state.tokens.dummy_hash.as_str().to_owned()),

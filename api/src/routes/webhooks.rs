@@ -29,7 +29,10 @@ pub struct WebhookBody {
     /// Timeline event types to deliver, e.g. `["filed", "resolved"]`.
     #[schema(value_type = Vec<crate::openapi::EventTypeName>, min_items = 1)]
     pub events: Vec<String>,
-    #[schema(max_length = 500)]
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub description: Option<String>,
 }
 
@@ -153,6 +156,15 @@ impl WebhookBody {
             errors.push(FieldError::new(
                 "description",
                 format!("must be at most {MAX_DESCRIPTION_CHARS} characters"),
+            ));
+        }
+        if description.as_deref().is_some_and(|d| {
+            d.chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        }) {
+            errors.push(FieldError::new(
+                "description",
+                "must not contain control characters",
             ));
         }
         match (url, events) {
