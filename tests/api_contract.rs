@@ -236,7 +236,42 @@ async fn what_the_document_refuses_is_refused(app: TestApp) {
         .expect_problem(422, "validation_failed");
 }
 
+async fn a_key_whose_resource_was_deleted_creates_anew(app: TestApp) {
+    let o = org(&app).await;
+    let body = json!({"url": "https://upturn-test.invalid/hook", "events": ["filed"]});
+    let key = [("Idempotency-Key", "hook-once")];
+    let first = app
+        .post_with("/api/v1/webhooks", &o.leader.token, &key, body.clone())
+        .await
+        .expect(201);
+    let replay = app
+        .post_with("/api/v1/webhooks", &o.leader.token, &key, body.clone())
+        .await
+        .expect(201);
+    assert_eq!(replay.id(), first.id(), "a retry answers the same");
+    let path = format!("/api/v1/webhooks/{}", first.id());
+    let deleted = common::read(
+        common::client()
+            .delete(app.url(&path))
+            .bearer_auth(&o.leader.token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(deleted.status, 204);
+    let anew = app
+        .post_with("/api/v1/webhooks", &o.leader.token, &key, body)
+        .await
+        .expect(201);
+    assert_ne!(anew.id(), first.id(), "no answer naming a deleted webhook");
+    app.get(&format!("/api/v1/webhooks/{}", anew.id()), &o.leader.token)
+        .await
+        .expect(200);
+}
+
 on_both_backends!(
+    a_key_whose_resource_was_deleted_creates_anew,
     every_path_answers_other_methods_with_405_and_allow,
     a_query_string_error_names_its_parameter,
     the_document_declares_errors_links_and_the_organisations_categories,

@@ -105,3 +105,20 @@ pub(crate) async fn remember<T, C: ConnectionTrait>(
             .into()),
     }
 }
+
+/// Forgets the kept answers that created the resource `id`, once it is
+/// deleted: a retry with the same key would otherwise answer a `201` naming
+/// something that no longer exists. Ids are UUIDs, so the `Location` that
+/// ends in `/{id}` is that resource's.
+pub(crate) async fn forget_answers_about<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+) -> Result<(), StoreError> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    idempotency_key::Entity::delete_many()
+        .filter(idempotency_key::Column::Location.like(format!("%/{id}")))
+        .exec(db)
+        .await
+        .context("Failed to forget the kept answers about a deleted resource")?;
+    Ok(())
+}

@@ -304,6 +304,7 @@ impl Store {
         if deleted.rows_affected == 0 {
             return Err(StoreError::NotFound);
         }
+        crate::idempotency::forget_answers_about(&*tx, id).await?;
         let change = Change {
             action: AuditAction::RoutingRuleDeleted,
             entity_id: Some(id),

@@ -378,6 +378,7 @@ impl Store {
             .exec(&*tx)
             .await
             .context("Failed to drop a webhook's attempts")?;
+        crate::idempotency::forget_answers_about(&*tx, id).await?;
         let change = Change {
             action: AuditAction::WebhookDeleted,
             entity_id: Some(id),
