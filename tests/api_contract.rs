@@ -88,6 +88,11 @@ async fn a_query_string_error_names_its_parameter(app: TestApp) {
         .await
         .expect_problem(422, "validation_failed");
     assert_eq!(category.body["errors"][0]["field"], "category");
+    for empty in ["kind=", "status=new,", "category="] {
+        app.get(&format!("/api/v1/requests?{empty}"), &o.manager_a.token)
+            .await
+            .expect_problem(422, "validation_failed");
+    }
     // A list of closed values, comma-separated as the document declares.
     app.get(
         "/api/v1/requests?status=new,acknowledged&category=product,price",

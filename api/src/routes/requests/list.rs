@@ -58,9 +58,10 @@ fn list<T: std::str::FromStr<Err = upturn_domain::model::UnknownValue>>(
 ) -> Result<Vec<T>, FieldError> {
     raw.as_deref()
         .map(|raw| {
+            // Every item names a value, as the contract's enum says: `?kind=`
+            // is refused, not read as no filter.
             raw.split(',')
                 .map(str::trim)
-                .filter(|s| !s.is_empty())
                 .map(|s| {
                     s.parse::<T>().map_err(|e| {
                         FieldError::new(field, format!("must be one of: {}", e.expected))
@@ -102,10 +103,9 @@ impl ListParams {
                 .take(
                     self.category
                         .as_deref()
-                        .unwrap_or("")
-                        .split(',')
+                        .into_iter()
+                        .flat_map(|c| c.split(','))
                         .map(str::trim)
-                        .filter(|s| !s.is_empty())
                         .map(|c| {
                             Category::parse("category", c, categories)
                                 .map(|c| c.as_str().to_owned())
