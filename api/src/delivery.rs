@@ -25,6 +25,8 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, TrustAnchor};
 use upturn_domain::webhook::{Backoff, Jitter, UrlError, UrlPolicy, WebhookUrl, sign};
 use upturn_persistence::Store;
+
+use crate::prom::Job;
 use upturn_persistence::webhooks::{AttemptResult, Claimed, Recorded};
 
 /// Rows claimed per round.
@@ -395,7 +397,9 @@ pub fn spawn(
             if *shutdown.borrow() {
                 break;
             }
-            let wait = match deliverer.round(&store).await {
+            let round = deliverer.round(&store).await;
+            crate::prom::job_ran(Job::WebhookDelivery, &round);
+            let wait = match round {
                 // Something was attempted: a delivery may have freed the
                 // next event of its request, so look again at once.
                 Ok(n) if n > 0 => Duration::ZERO,

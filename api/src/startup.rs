@@ -14,12 +14,13 @@ use tracing_actix_web::TracingLogger;
 use upturn_domain::customer_data::KeepDays;
 use upturn_domain::model::Role;
 use upturn_domain::values::{Email, Password};
-use upturn_persistence::{NewMember, Store, StoreError, StoreOptions};
+use upturn_persistence::{Backend, NewMember, Store, StoreError, StoreOptions};
 
 use crate::auth::{Limiter, Tokens, hash_password};
 use crate::config::{Secret, Settings};
 use crate::error::ApiError;
 use crate::http::MAX_BODY_BYTES;
+use crate::prom::Job;
 
 /// What every handler can reach.
 pub struct AppState {
@@ -33,6 +34,7 @@ pub struct AppState {
     /// Whose `X-Forwarded-For` names the client for those limits.
     pub trusted_proxies: crate::client_address::TrustedProxies,
     pub prometheus: PrometheusHandle,
+    pub scrape_gauges: crate::prom::ScrapeGauges,
     pub members: crate::auth::MemberCache,
     pub hub: Arc<crate::hub::Hub>,
     /// Turns `true` when the server shuts down: live streams end.
@@ -176,6 +178,7 @@ impl Application {
             track_limiter: Limiter::per_minute(settings.track_lookups_per_minute),
             trusted_proxies: settings.proxies()?,
             prometheus: crate::prom::recorder()?,
+            scrape_gauges: crate::prom::ScrapeGauges::default(),
             members: crate::auth::MemberCache::default(),
             hub,
             shutdown: shutdown_signal.clone(),
@@ -190,6 +193,7 @@ impl Application {
             settings.wal_checkpoint_seconds,
             settings.customer_data_days()?,
         );
+        crate::prom::register_jobs();
         spawn_sweeper(state.clone().into_inner(), settings.sla_sweep_seconds);
         let delivery = crate::delivery::spawn(
             store.clone(),
@@ -294,7 +298,9 @@ fn spawn_sweeper(state: Arc<AppState>, seconds: u64) {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match state.store.sweep_sla(state.store.clock().now()).await {
+            let swept = state.store.sweep_sla(state.store.clock().now()).await;
+            crate::prom::job_ran(Job::SlaSweep, &swept);
+            match swept {
                 Ok(0) => {}
                 Ok(flagged) => tracing::info!(flagged, "SLA deadlines passed"),
                 Err(error) => tracing::warn!(error = %error, "SLA sweep failed"),
@@ -326,16 +332,19 @@ fn spawn_chores(state: Arc<AppState>, checkpoint_seconds: u64, keep: KeepDays) {
                 state.login_limiter.shrink();
                 state.track_limiter.shrink();
             }
-            let checkpoint = if seconds.is_multiple_of(checkpoint_seconds.max(1)) {
-                state.store.checkpoint().await
-            } else {
-                Ok(())
-            };
-            if let Err(error) = checkpoint {
-                tracing::warn!(error = %error, "WAL checkpoint failed");
+            if state.store.backend() == Backend::Sqlite
+                && seconds.is_multiple_of(checkpoint_seconds.max(1))
+            {
+                let checkpoint = state.store.checkpoint().await;
+                crate::prom::job_ran(Job::WalCheckpoint, &checkpoint);
+                if let Err(error) = checkpoint {
+                    tracing::warn!(error = %error, "WAL checkpoint failed");
+                }
             }
             if seconds == 60 || seconds.is_multiple_of(3_600) {
-                match state.store.prune(state.store.clock().now()).await {
+                let pruned = state.store.prune(state.store.clock().now()).await;
+                crate::prom::job_ran(Job::Retention, &pruned);
+                match pruned {
                     Ok(pruned) if pruned.is_empty() => {}
                     Ok(pruned) => tracing::info!(
                         delivered_events = pruned.delivered_events,
@@ -346,7 +355,9 @@ fn spawn_chores(state: Arc<AppState>, checkpoint_seconds: u64, keep: KeepDays) {
                     Err(error) => tracing::warn!(error = %error, "Pruning failed"),
                 }
                 let now = state.store.clock().now();
-                match state.store.erase_due_customer_data(keep, now).await {
+                let erased = state.store.erase_due_customer_data(keep, now).await;
+                crate::prom::job_ran(Job::CustomerDataErasure, &erased);
+                match erased {
                     Ok(0) => {}
                     Ok(erased) => tracing::info!(
                         erased,

@@ -27,7 +27,7 @@ use uuid::Uuid;
 use crate::audit::{self, Change};
 use crate::entities::{idempotency_key, request};
 use crate::error::StoreError;
-use crate::inbox::{Notice, fan_out};
+use crate::inbox::{Notice, Told, fan_out};
 use crate::org::check_version;
 use crate::requests::{Expectation, RequestRecord, insert_event, request_to_row};
 use crate::store::Store;
@@ -153,7 +153,7 @@ impl Store {
         actor: Option<Uuid>,
         before: &Request,
         outcome: &Outcome,
-    ) -> Result<Option<Vec<Uuid>>, StoreError> {
+    ) -> Result<Option<Told>, StoreError> {
         let id = before.id;
         let mut row = request_to_row(&outcome.request);
         row.id = sea_orm::ActiveValue::NotSet;

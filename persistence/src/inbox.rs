@@ -103,9 +103,37 @@ fn summary(
     format!("{} {}: {}", request.reference(), what, request.title)
 }
 
+/// What a change wrote, for after its commit: whose live streams to wake,
+/// and which events to count (see `Store::wake`).
+#[derive(Debug, Default)]
+pub(crate) struct Told {
+    members: Vec<Uuid>,
+    written: Vec<crate::observe::Written>,
+}
+
+impl Told {
+    /// Only members to wake (a change that wrote no request event).
+    pub(crate) fn members(members: Vec<Uuid>) -> Told {
+        Told {
+            members,
+            written: vec![],
+        }
+    }
+}
+
 /// Writes the inbox items for `notices` in the caller's transaction and
 /// answers who was told (to wake their streams after commit).
 pub(crate) async fn fan_out<C: ConnectionTrait>(
+    conn: &C,
+    backend: Backend,
+    notices: &[Notice<'_>],
+) -> anyhow::Result<Told> {
+    let written = notices.iter().map(crate::observe::Written::of).collect();
+    let members = tell(conn, backend, notices).await?;
+    Ok(Told { members, written })
+}
+
+async fn tell<C: ConnectionTrait>(
     conn: &C,
     backend: Backend,
     notices: &[Notice<'_>],
@@ -333,11 +361,13 @@ impl InboxListener {
 }
 
 impl Store {
-    /// After a change with events committed: tells this process's live
-    /// streams that `members` have new items, and its delivery worker that
-    /// the outbox may have grown.
-    pub(crate) fn wake(&self, members: Vec<Uuid>) {
+    /// After a change with events committed: counts the events it wrote
+    /// (`observe.rs`), tells this process's live streams that members have
+    /// new items, and its delivery worker that the outbox may have grown.
+    pub(crate) fn wake(&self, told: Told) {
+        crate::observe::count(&told.written);
         self.committed.notify_one();
+        let members = told.members;
         if !members.is_empty() {
             // Nobody listening is fine: no stream is open.
             let _ = self.wakeups.send(std::sync::Arc::new(members));

@@ -36,7 +36,7 @@ use crate::entities::{
 };
 use crate::error::StoreError;
 use crate::idempotency::{Idem, remember};
-use crate::inbox::{Notice, fan_out};
+use crate::inbox::{Notice, Told, fan_out};
 use crate::org::check_version;
 use crate::requests::{
     Expectation, Page, RequestFilter, event_row, request_condition, request_from_row,
@@ -607,9 +607,9 @@ impl Store {
         outcomes: &[Outcome],
         mut routed: HashMap<Uuid, Vec<Uuid>>,
         initiative_version: i64,
-    ) -> Result<Vec<Uuid>, StoreError> {
+    ) -> Result<Told, StoreError> {
         if outcomes.is_empty() {
-            return Ok(vec![]);
+            return Ok(Told::default());
         }
         // One statement per chunk: an upsert whose update only applies to a
         // row still at the version read (the domain bumped it by one). The

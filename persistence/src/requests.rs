@@ -263,15 +263,7 @@ pub(crate) fn request_condition(
         condition = condition.add(request::Column::AssigneeId.eq(actor.id));
     }
     if filter.overdue {
-        let at = now;
-        let open = [Status::New, Status::Acknowledged, Status::InProgress].map(Status::as_str);
-        condition = condition.add(request::Column::Status.is_in(open)).add(
-            Condition::any().add(request::Column::ResolveBy.lt(at)).add(
-                Condition::all()
-                    .add(request::Column::Status.eq(Status::New.as_str()))
-                    .add(request::Column::AcknowledgeBy.lt(at)),
-            ),
-        );
+        condition = condition.add(overdue_at(now));
     }
     if let Some(q) = &filter.q {
         let escaped = q
@@ -370,6 +362,24 @@ fn event_from_row(row: event::Model) -> anyhow::Result<Event> {
 }
 
 /// The row of a new event, with its fresh id.
+/// Open requests past a deadline at `at`: not resolved by the resolution
+/// deadline, or still `new` past the acknowledgement deadline (the list's
+/// `overdue` filter and the `upturn_requests_overdue` gauge).
+pub(crate) fn overdue_at(at: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(request::Column::Status.is_in(OPEN.map(Status::as_str)))
+        .add(
+            Condition::any().add(request::Column::ResolveBy.lt(at)).add(
+                Condition::all()
+                    .add(request::Column::Status.eq(Status::New.as_str()))
+                    .add(request::Column::AcknowledgeBy.lt(at)),
+            ),
+        )
+}
+
+/// The statuses of a request still being worked on.
+pub(crate) const OPEN: [Status; 3] = [Status::New, Status::Acknowledged, Status::InProgress];
+
 pub(crate) fn event_row(request_id: Uuid, new: &NewEvent) -> (Uuid, event::ActiveModel) {
     let id = Uuid::now_v7();
     let row = event::ActiveModel {

@@ -40,7 +40,7 @@ use uuid::Uuid;
 use crate::audit::{self, Change};
 use crate::entities::{inbox_item, member, webhook, webhook_delivery, webhook_outbox};
 use crate::error::StoreError;
-use crate::inbox::Notice;
+use crate::inbox::{Notice, Told};
 use crate::requests::{Along, Page, keyset_page};
 use crate::store::{Backend, Store};
 
@@ -615,10 +615,12 @@ impl Store {
         .await
         .context("Failed to log a delivery attempt")?;
         let told = if outcome == Recorded::Disabled {
-            self.tell_leaders_disabled(&*tx, claimed, &hook.url, now)
-                .await?
+            Told::members(
+                self.tell_leaders_disabled(&*tx, claimed, &hook.url, now)
+                    .await?,
+            )
         } else {
-            vec![]
+            Told::default()
         };
         tx.commit().await?;
         self.wake(told);

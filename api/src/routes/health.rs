@@ -35,16 +35,16 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     }
 }
 
-/// Prometheus text: request counts and latencies by route and status, and
-/// webhook delivery (attempts by outcome, endpoints disabled, backlog).
+/// Prometheus text: request counts and latencies by route and status; the
+/// domain (requests filed, events, SLA breaches, open and overdue requests
+/// by level); live streams, the connection pool and background jobs;
+/// webhook delivery. docs/operations.md lists them all.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)))]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    // Read at each scrape: the events owed to active webhook endpoints, by
-    // every replica (one indexed count).
-    match state.store.webhook_backlog().await {
-        Ok(owed) => metrics::gauge!("upturn_webhook_backlog").set(owed as f64),
-        Err(error) => tracing::warn!(error = %error, "Failed to count the webhook backlog"),
-    }
+    state
+        .scrape_gauges
+        .refresh(&state.store, state.hub.open_streams())
+        .await;
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(state.prometheus.render())
