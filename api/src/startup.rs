@@ -3,7 +3,6 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
@@ -11,16 +10,14 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tracing_actix_web::TracingLogger;
-use upturn_domain::customer_data::KeepDays;
 use upturn_domain::model::Role;
 use upturn_domain::values::{Email, Password};
-use upturn_persistence::{Backend, NewMember, Store, StoreError, StoreOptions};
+use upturn_persistence::{NewMember, Store, StoreError, StoreOptions};
 
 use crate::auth::{Limiter, Tokens, hash_password};
 use crate::config::{Secret, Settings};
 use crate::error::ApiError;
 use crate::http::MAX_BODY_BYTES;
-use crate::prom::Job;
 
 /// What every handler can reach.
 pub struct AppState {
@@ -52,8 +49,8 @@ pub struct Application {
     store: Store,
     shutdown: tokio::sync::watch::Sender<bool>,
     state: web::Data<AppState>,
-    /// The webhook delivery worker, stopped with the server.
-    delivery: tokio::task::JoinHandle<()>,
+    /// Stopped after the server.
+    background: crate::background::Background,
 }
 
 /// Connects to the database (running migrations) as the settings say.
@@ -181,24 +178,22 @@ impl Application {
             scrape_gauges: crate::prom::ScrapeGauges::default(),
             members: crate::auth::MemberCache::default(),
             hub,
-            shutdown: shutdown_signal.clone(),
+            shutdown: shutdown_signal,
             webhooks: webhooks.clone(),
             demo_logins: std::sync::OnceLock::new(),
         });
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("Failed to bind {}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        spawn_chores(
+        let background = crate::background::Background::start(
             state.clone().into_inner(),
-            settings.wal_checkpoint_seconds,
-            settings.customer_data_days()?,
-        );
-        crate::prom::register_jobs();
-        spawn_sweeper(state.clone().into_inner(), settings.sla_sweep_seconds);
-        let delivery = crate::delivery::spawn(
-            store.clone(),
+            crate::background::Schedule {
+                sla_sweep_seconds: settings.sla_sweep_seconds,
+                wal_checkpoint_seconds: settings.wal_checkpoint_seconds,
+                customer_data: settings.customer_data_days()?,
+            },
             Arc::new(crate::delivery::Deliverer::new(webhooks)?),
-            shutdown_signal,
+            shutdown.clone(),
         );
         let app_state = state.clone();
         let server = HttpServer::new(move || {
@@ -228,7 +223,7 @@ impl Application {
             store,
             shutdown,
             state,
-            delivery,
+            background,
         })
     }
 
@@ -245,8 +240,8 @@ impl Application {
         &self.store
     }
 
-    /// Serves until SIGINT/SIGTERM, then ends the live streams and finishes
-    /// the requests in flight.
+    /// Serves until SIGINT/SIGTERM, then ends the live streams, finishes
+    /// the requests in flight and stops the background jobs.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let handle = self.server.handle();
         let shutdown = self.shutdown;
@@ -257,13 +252,7 @@ impl Application {
             handle.stop(true).await;
         });
         self.server.await.context("The HTTP server failed")?;
-        // The round in flight ends within one attempt's timeout.
-        if tokio::time::timeout(Duration::from_secs(15), self.delivery)
-            .await
-            .is_err()
-        {
-            tracing::warn!("The webhook worker did not stop in time");
-        }
+        self.background.stop().await;
         self.store.close().await
     }
 }
@@ -288,85 +277,4 @@ async fn wait_for_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
-}
-
-/// Flags passed SLA deadlines every `seconds`. Safe to run in every
-/// replica: each deadline is flagged exactly once (see the sweeper).
-fn spawn_sweeper(state: Arc<AppState>, seconds: u64) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(seconds.max(1)));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            let swept = state.store.sweep_sla(state.store.clock().now()).await;
-            crate::prom::job_ran(Job::SlaSweep, &swept);
-            match swept {
-                Ok(0) => {}
-                Ok(flagged) => tracing::info!(flagged, "SLA deadlines passed"),
-                Err(error) => tracing::warn!(error = %error, "SLA sweep failed"),
-            }
-        }
-    });
-}
-
-/// Periodic chores, until shutdown: checkpoint the SQLite WAL so it stays
-/// bounded; forget rate-limiter keys that are back to a full quota; a minute
-/// after start and then hourly, prune what is past its retention (see
-/// `upturn_persistence::retention`) and erase the customer data closed
-/// requests kept for `keep` days (safe in every replica at once: each
-/// request is erased once, with one event).
-fn spawn_chores(state: Arc<AppState>, checkpoint_seconds: u64, keep: KeepDays) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut shutdown = state.shutdown.clone();
-        let mut seconds: u64 = 0;
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {}
-                // Stopping (or the sender gone): the pool is about to close.
-                _ = shutdown.wait_for(|stopping| *stopping) => return,
-            }
-            seconds += 1;
-            if seconds.is_multiple_of(60) {
-                state.login_limiter.shrink();
-                state.track_limiter.shrink();
-            }
-            if state.store.backend() == Backend::Sqlite
-                && seconds.is_multiple_of(checkpoint_seconds.max(1))
-            {
-                let checkpoint = state.store.checkpoint().await;
-                crate::prom::job_ran(Job::WalCheckpoint, &checkpoint);
-                if let Err(error) = checkpoint {
-                    tracing::warn!(error = %error, "WAL checkpoint failed");
-                }
-            }
-            if seconds == 60 || seconds.is_multiple_of(3_600) {
-                let pruned = state.store.prune(state.store.clock().now()).await;
-                crate::prom::job_ran(Job::Retention, &pruned);
-                match pruned {
-                    Ok(pruned) if pruned.is_empty() => {}
-                    Ok(pruned) => tracing::info!(
-                        delivered_events = pruned.delivered_events,
-                        delivery_attempts = pruned.delivery_attempts,
-                        idempotency_keys = pruned.idempotency_keys,
-                        "Pruned what is past its retention"
-                    ),
-                    Err(error) => tracing::warn!(error = %error, "Pruning failed"),
-                }
-                let now = state.store.clock().now();
-                let erased = state.store.erase_due_customer_data(keep, now).await;
-                crate::prom::job_ran(Job::CustomerDataErasure, &erased);
-                match erased {
-                    Ok(0) => {}
-                    Ok(erased) => tracing::info!(
-                        erased,
-                        days = keep.get(),
-                        "Erased the customer data of requests closed long enough ago"
-                    ),
-                    Err(error) => tracing::warn!(error = %error, "Customer data erasure failed"),
-                }
-            }
-        }
-    });
 }
