@@ -157,3 +157,33 @@ async fn prunes_only_what_is_past_its_retention(app: TestApp) {
     )
     .await;
 }
+
+on_both_backends!(a_kept_answer_is_as_old_as_the_store_clock_says);
+
+/// An `Idempotency-Key` answer is dated by the store's clock like everything
+/// else it writes: one kept two days ago (by that clock) is past its day.
+async fn a_kept_answer_is_as_old_as_the_store_clock_says(app: TestApp) {
+    let org = org(&app).await;
+    let clock = app.store.clock();
+    let then = chrono::Utc::now() - chrono::Duration::days(2);
+    clock.set(then);
+    let key = [("Idempotency-Key", "clock-0001")];
+    let first = app
+        .post_with("/api/v1/requests", &org.front_a.token, &key, filing("Belt"))
+        .await
+        .expect(201);
+    assert_eq!(
+        first.body["filed_at"],
+        json!(then.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+    );
+    clock.follow_system();
+
+    let pruned = app.store.prune(clock.now()).await.unwrap();
+
+    assert_eq!(pruned.idempotency_keys, 1, "{pruned:?}");
+    let anew = app
+        .post_with("/api/v1/requests", &org.front_a.token, &key, filing("Belt"))
+        .await
+        .expect(201);
+    assert_ne!(anew.id(), first.id(), "the key was forgotten: filed anew");
+}

@@ -1,6 +1,13 @@
 //! The store's clock: the system clock, or one a test sets by hand so that
 //! every timestamp it writes (filing, acknowledgement, resolution…) is known
 //! in advance and figures computed from them can be checked exactly.
+//!
+//! Every timestamp persistence stores comes from here (`Store::now`), and
+//! the background jobs ask it what time it is. Three readings stay on the
+//! wall clock because someone outside checks them against real time: a
+//! token's issue and expiry (jsonwebtoken validates them with the system
+//! clock), a webhook signature's `t=` (receivers refuse stale ones), and the
+//! `remaining_seconds` an answer shows beside a deadline.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};

@@ -149,7 +149,7 @@ impl Store {
                         });
                     }
                     if let Some(idem) = &job.idem {
-                        remembered.push(idempotency_row(idem, &filed)?);
+                        remembered.push(idempotency_row(idem, &filed, self.now())?);
                     }
                     answers.push(Ok(filed));
                 }

@@ -3,7 +3,7 @@
 //! transaction as the create, so it exists exactly when the create does.
 
 use anyhow::Context;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
@@ -65,6 +65,7 @@ impl Store {
 pub(crate) fn idempotency_row<T>(
     idem: &Idem<T>,
     created: &T,
+    at: DateTime<Utc>,
 ) -> anyhow::Result<idempotency_key::ActiveModel> {
     let answer = (idem.render)(created)?;
     Ok(idempotency_key::ActiveModel {
@@ -75,7 +76,7 @@ pub(crate) fn idempotency_row<T>(
         location: Set(answer.location),
         etag: Set(answer.etag),
         body: Set(answer.body),
-        created_at: Set(Utc::now()),
+        created_at: Set(at),
     })
 }
 
@@ -89,11 +90,12 @@ pub(crate) async fn remember<T, C: ConnectionTrait>(
     txn: &C,
     idem: Option<Idem<T>>,
     created: &T,
+    at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let Some(idem) = idem else {
         return Ok(());
     };
-    let row = idempotency_row(&idem, created)?;
+    let row = idempotency_row(&idem, created, at)?;
     match idempotency_key::Entity::insert(row)
         .exec_without_returning(txn)
         .await

@@ -448,10 +448,7 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         if row.read_at.is_none() {
             inbox_item::Entity::update_many()
-                .col_expr(
-                    inbox_item::Column::ReadAt,
-                    Expr::value(crate::requests::now()),
-                )
+                .col_expr(inbox_item::Column::ReadAt, Expr::value(self.now()))
                 .filter(inbox_item::Column::Id.eq(item_id))
                 .exec(&*tx)
                 .await
@@ -476,7 +473,7 @@ impl Store {
             watcher::Entity::insert(watcher::ActiveModel {
                 request_id: Set(request_id),
                 member_id: Set(member_id),
-                created_at: Set(crate::requests::now()),
+                created_at: Set(self.now()),
             })
             .exec_without_returning(&*tx)
             .await

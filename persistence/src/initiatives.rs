@@ -395,7 +395,7 @@ impl Store {
             initiative: created,
             counts: Counts::default(),
         };
-        remember(&*tx, idem, &view).await?;
+        remember(&*tx, idem, &view, self.now()).await?;
         tx.commit()
             .await
             .context("Failed to commit an initiative")?;

@@ -1,7 +1,6 @@
 //! Units and members: the organisation chart.
 
 use anyhow::Context;
-use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use upturn_domain::audit::AuditAction;
@@ -81,10 +80,6 @@ fn member_from_row(row: member::Model) -> anyhow::Result<Member> {
     })
 }
 
-fn now() -> DateTime<Utc> {
-    crate::requests::now()
-}
-
 /// Refuses a stale `If-Match` (`412`) or body `version` (`409`).
 pub(crate) fn check_version(
     current: i64,
@@ -123,7 +118,7 @@ impl Store {
                 ));
             }
         }
-        let at = now();
+        let at = self.now();
         let created = Unit {
             id: Uuid::now_v7(),
             name: new.name,
@@ -153,7 +148,7 @@ impl Store {
             after: Some(audit::unit_shape(&created)),
         };
         audit::record(&*tx, self.now(), actor, change).await?;
-        remember(&*tx, idem, &created).await?;
+        remember(&*tx, idem, &created, self.now()).await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -213,7 +208,7 @@ impl Store {
             unit.categories = categories;
         }
         unit.version += 1;
-        unit.updated_at = now();
+        unit.updated_at = self.now();
         let changed = unit::Entity::update_many()
             .col_expr(unit::Column::Name, Expr::value(unit.name.clone()))
             .col_expr(
@@ -291,7 +286,7 @@ impl Store {
     ) -> Result<Member, StoreError> {
         let tx = self.write().await?;
         self.check_role_fits(&*tx, new.role, new.unit_id).await?;
-        let at = now();
+        let at = self.now();
         let created = Member {
             id: Uuid::now_v7(),
             name: new.name,
@@ -337,7 +332,7 @@ impl Store {
             after: Some(audit::member_shape(&created)),
         };
         audit::record(&*tx, self.now(), actor, change).await?;
-        remember(&*tx, idem, &created).await?;
+        remember(&*tx, idem, &created, self.now()).await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -453,7 +448,7 @@ impl Store {
             member.token_generation += 1;
         }
         member.version += 1;
-        member.updated_at = now();
+        member.updated_at = self.now();
         let changed = member::Entity::update_many()
             .col_expr(member::Column::Name, Expr::value(member.name.clone()))
             .col_expr(member::Column::Email, Expr::value(member.email.clone()))

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
@@ -22,11 +22,6 @@ use crate::idempotency::{Idem, remember};
 use crate::inbox::{Notice, fan_out};
 use crate::org::check_version;
 use crate::store::Store;
-
-/// The clock, truncated to microseconds so both databases store the same instant.
-pub(crate) fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
-}
 
 /// One page of a keyset-paginated list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -572,7 +567,7 @@ impl Store {
             deadline: None,
         };
         let told = fan_out(&*tx, self.backend(), &[notice]).await?;
-        remember(&*tx, idem, &request).await?;
+        remember(&*tx, idem, &request, self.now()).await?;
         tx.commit().await?;
         self.wake(told);
         Ok(request)
@@ -791,7 +786,7 @@ impl Store {
             deadline: None,
         };
         let told = fan_out(&*tx, self.backend(), &[notice]).await?;
-        remember(&*tx, idem, &answer).await?;
+        remember(&*tx, idem, &answer, self.now()).await?;
         tx.commit().await?;
         self.wake(told);
         Ok(answer)

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use upturn_domain::audit::AuditAction;
 use upturn_domain::lifecycle::RouteTarget;
@@ -75,8 +75,8 @@ fn rule_row(
     id: Uuid,
     input: &RuleInput,
     version: i64,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<routing_rule::ActiveModel> {
-    let now = crate::requests::now();
     Ok(routing_rule::ActiveModel {
         id: Set(id),
         name: Set(input.name.clone()),
@@ -210,7 +210,7 @@ impl Store {
             version: 1,
         };
         let tx = self.write().await?;
-        routing_rule::Entity::insert(rule_row(id, &input, 1)?)
+        routing_rule::Entity::insert(rule_row(id, &input, 1, self.now())?)
             .exec_without_returning(&*tx)
             .await
             .context("Failed to insert a routing rule")?;
@@ -221,7 +221,7 @@ impl Store {
             after: Some(audit::rule_shape(&created)),
         };
         audit::record(&*tx, self.now(), actor, change).await?;
-        crate::idempotency::remember(&*tx, idem, &created).await?;
+        crate::idempotency::remember(&*tx, idem, &created, self.now()).await?;
         tx.commit().await?;
         self.settings_changed().await?;
         Ok(created)
@@ -260,7 +260,7 @@ impl Store {
             active: input.active,
             version: version + 1,
         };
-        let mut next = rule_row(id, &input, row.version + 1)?;
+        let mut next = rule_row(id, &input, row.version + 1, self.now())?;
         next.created_at = Set(row.created_at);
         next.id = sea_orm::ActiveValue::NotSet;
         let changed = routing_rule::Entity::update_many()
@@ -343,7 +343,7 @@ impl Store {
                 urgency: Set(policy.urgency.as_str().to_owned()),
                 acknowledge_within_seconds: Set(policy.acknowledge_within_seconds),
                 resolve_within_seconds: Set(policy.resolve_within_seconds),
-                updated_at: Set(Utc::now()),
+                updated_at: Set(self.now()),
             })
             .exec_without_returning(&*tx)
             .await

@@ -320,7 +320,7 @@ impl Store {
             after: Some(audit::webhook_shape(&created.webhook)),
         };
         audit::record(&*tx, now, Some(input.created_by), change).await?;
-        crate::idempotency::remember(&*tx, idem, &created).await?;
+        crate::idempotency::remember(&*tx, idem, &created, self.now()).await?;
         tx.commit().await?;
         Ok(created)
     }
