@@ -16,6 +16,7 @@ pub mod policy;
 pub mod pulse;
 pub mod rollup;
 pub mod routing;
+pub mod search;
 pub mod sla;
 pub mod suggest;
 pub mod values;

@@ -115,6 +115,9 @@ pub enum Action {
     EraseCustomerData,
     /// `GET /audit`: who changed the organisation and its settings.
     ReadAudit,
+    /// `GET /knowledge`: past resolutions from the whole organisation that
+    /// fit a text (never customer data, members or comments).
+    Knowledge,
 }
 
 /// Why an action is refused.
@@ -131,6 +134,8 @@ const AUDIT: &str = "the audit trail is for admins and leaders";
 const FILERS: &str = "only front-line members and managers file requests";
 const FIGURES: &str = "leaders read the metrics; managers their own team's";
 const OWN_FIGURES: &str = "a manager reads their own team's figures only";
+const KNOWLEDGE: &str =
+    "past resolutions are for members of a unit (an admin sees no request content)";
 const PULSE: &str = "the pulse is answered by members of a unit";
 const INITIATIVES: &str = "managers, services and leaders work with initiatives; the front line hears of them through its requests";
 const CREATE_INITIATIVE: &str =
@@ -187,6 +192,7 @@ pub fn permit(actor: &Actor, action: &Action) -> Result<(), Denied> {
             _ => Err(Denied::Forbidden(FIGURES)),
         },
         CurrentPulse | AnswerPulse => allowed(actor.unit_id.is_some(), PULSE),
+        Knowledge => allowed(role != Role::Admin, KNOWLEDGE),
         ListInitiatives
         | ReadInitiative
         | CreateInitiative { .. }

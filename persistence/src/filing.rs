@@ -173,6 +173,7 @@ impl Store {
                 .context("Failed to record routings on filing")?;
         }
         let filed: Vec<&Request> = answers.iter().filter_map(|a| a.as_ref().ok()).collect();
+        crate::search::index(&*tx, &filed).await?;
         let contributions: Vec<_> = filed
             .iter()
             .map(|r| crate::metrics::Contribution::filed(r, &[]))

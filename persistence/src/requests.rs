@@ -192,6 +192,9 @@ pub(crate) fn request_from_row(row: request::Model) -> anyhow::Result<Request> {
 
 /// What `q` searches: the texts of a request, lower-cased here rather than
 /// by the database (SQLite's `lower()` only knows ASCII: "Écharpe").
+/// The lower-cased text the previous release searches with `LIKE`: still
+/// written while a rolling upgrade may run it beside this one
+/// (docs/decisions/0014); this release searches `search_terms`.
 fn search_text(r: &Request) -> String {
     format!("{}\n{}\n{}", r.title, r.description, r.customer_expectation).to_lowercase()
 }
@@ -261,13 +264,15 @@ pub(crate) fn request_condition(
         condition = condition.add(overdue_at(now));
     }
     if let Some(q) = &filter.q {
-        let escaped = q
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\');
-        let mut any = Condition::any().add(request::Column::SearchText.like(pattern));
+        // Every word of the query (in any of its forms, see
+        // `upturn_domain::search`), or the request's reference.
+        let words = upturn_domain::search::query_words(q);
+        let mut any = Condition::any();
+        if !words.is_empty() {
+            any = any.add(words.iter().fold(Condition::all(), |all, w| {
+                all.add(crate::search::has_word(w))
+            }));
+        }
         if let Some(number) = q
             .trim()
             .to_uppercase()
@@ -275,6 +280,10 @@ pub(crate) fn request_condition(
             .and_then(|n| n.parse::<i64>().ok())
         {
             any = any.add(request::Column::Number.eq(number));
+        }
+        if any.is_empty() {
+            // Only common words: nothing to look for.
+            any = any.add(request::Column::Id.is_in(Vec::<Uuid>::new()));
         }
         condition = condition.add(any);
     }
@@ -286,6 +295,11 @@ pub(crate) fn request_condition(
     }
     Some(condition)
 }
+
+/// A searched list ranks the newest this many matches.
+pub const RELEVANCE_WINDOW: u64 = 1_000;
+/// How far a word's requests are counted to weigh its rarity.
+const RARITY_CAP: u64 = 10_000;
 
 /// The deadline a list sorted by deadline orders by: the next one of an
 /// open request, the resolve deadline of an answered one.
@@ -554,6 +568,7 @@ impl Store {
             .await
             .context("Failed to record a routing on filing")?;
         }
+        crate::search::index(&*tx, &[&request]).await?;
         crate::metrics::record(
             &*tx,
             self.backend(),
@@ -807,6 +822,14 @@ impl Store {
                 next_cursor: None,
             });
         };
+        if let (Some(q), RequestSort::Newest) = (&filter.q, filter.sort) {
+            let words = upturn_domain::search::query_words(q);
+            if !words.is_empty() {
+                return self
+                    .list_by_relevance(condition, &words, cursor, limit)
+                    .await;
+            }
+        }
         let mut query = request::Entity::find();
         match filter.sort {
             RequestSort::Newest => {
@@ -855,6 +878,93 @@ impl Store {
             RequestSort::Newest => r.id.to_string(),
             RequestSort::Deadline => format!("{}_{}", next_deadline_at(r).timestamp_micros(), r.id),
         }))
+    }
+
+    /// A searched list, most relevant first (then newest): the newest
+    /// [`RELEVANCE_WINDOW`] requests that match every word are ranked by
+    /// `upturn_domain::search::relevance`; the cursor is the position of
+    /// the next page in that ranking (`r<offset>`).
+    async fn list_by_relevance(
+        &self,
+        condition: Condition,
+        words: &[upturn_domain::search::QueryWord],
+        cursor: Option<&str>,
+        limit: u64,
+    ) -> Result<Page<Request>, StoreError> {
+        let offset = match cursor {
+            None => 0,
+            Some(cursor) => cursor
+                .strip_prefix('r')
+                .and_then(|n| n.parse::<usize>().ok())
+                .ok_or_else(|| StoreError::invalid("cursor", "is not a cursor this list gave"))?,
+        };
+        let ids: Vec<Uuid> = request::Entity::find()
+            .select_only()
+            .column(request::Column::Id)
+            .filter(condition)
+            .order_by_desc(request::Column::Id)
+            .limit(RELEVANCE_WINDOW)
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .context("Failed to search requests")?;
+        let ranked = self.rank(words, &ids).await?;
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let page: Vec<Uuid> = ranked.iter().skip(offset).take(limit).copied().collect();
+        let next_cursor =
+            (ranked.len() > offset + page.len()).then(|| format!("r{}", offset + page.len()));
+        let mut rows: HashMap<Uuid, Request> = request::Entity::find()
+            .filter(request::Column::Id.is_in(page.iter().copied()))
+            .all(&self.db)
+            .await
+            .context("Failed to load searched requests")?
+            .into_iter()
+            .map(|row| request_from_row(row).map(|r| (r.id, r)))
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Page {
+            items: page.iter().filter_map(|id| rows.remove(id)).collect(),
+            next_cursor,
+        })
+    }
+
+    /// `ids` most relevant to `words` first, then newest first.
+    pub(crate) async fn rank(
+        &self,
+        words: &[upturn_domain::search::QueryWord],
+        ids: &[Uuid],
+    ) -> anyhow::Result<Vec<Uuid>> {
+        use upturn_domain::search::{rarity, relevance};
+        let documents = self.requests_ever_filed().await?;
+        let mut rarities = Vec::with_capacity(words.len());
+        for word in words {
+            let containing = crate::search::containing(&self.db, word, RARITY_CAP).await?;
+            rarities.push(rarity(documents, containing));
+        }
+        let matched = crate::search::matches(&self.db, words, ids).await?;
+        let mut scored: Vec<(f64, Uuid)> = ids
+            .iter()
+            .map(|id| {
+                let score = matched.get(id).map_or(0.0, |m| relevance(&rarities, m));
+                (score, *id)
+            })
+            .collect();
+        scored.sort_by(|(a, ida), (b, idb)| b.total_cmp(a).then_with(|| idb.cmp(ida)));
+        Ok(scored.into_iter().map(|(_, id)| id).collect())
+    }
+
+    /// How many requests were ever filed: the highest request number (one
+    /// look-up of its unique index, where a count would read them all).
+    pub(crate) async fn requests_ever_filed(&self) -> anyhow::Result<u64> {
+        let highest: Option<i64> = request::Entity::find()
+            .select_only()
+            .column(request::Column::Number)
+            .order_by_desc(request::Column::Number)
+            .limit(1)
+            .into_tuple()
+            .one(&self.db)
+            .await
+            .context("Failed to read the highest request number")?;
+        Ok(highest.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
     }
 
     /// The timeline of a request the actor may see, oldest first.

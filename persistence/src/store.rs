@@ -220,13 +220,21 @@ impl Store {
         self.clock.now()
     }
 
+    /// What is derived from the stored requests and built after a
+    /// migration adds it: the metric roll-ups and the search index.
+    async fn rebuild_derived_if_missing(&self) -> anyhow::Result<()> {
+        self.rebuild_metrics_if_missing().await?;
+        self.rebuild_search_if_missing().await?;
+        Ok(())
+    }
+
     /// Brings the schema up to date. On PostgreSQL, replicas starting
     /// together take turns: the migrations run on one connection holding an
     /// advisory lock, so the second replica waits, then finds nothing to do.
     pub async fn migrate(&self, url: &str) -> anyhow::Result<()> {
         if self.backend != Backend::Postgres {
             crate::schema::migrate(&self.db).await?;
-            return self.rebuild_metrics_if_missing().await.map(|_| ());
+            return self.rebuild_derived_if_missing().await;
         }
         let mut options = ConnectOptions::new(url.to_owned());
         options
@@ -242,7 +250,7 @@ impl Store {
             .context("Failed to take the migration lock")?;
         let migrated = match crate::schema::migrate(&session).await {
             // Under the lock too: one replica builds, the others find it done.
-            Ok(()) => self.rebuild_metrics_if_missing().await.map(|_| ()),
+            Ok(()) => self.rebuild_derived_if_missing().await,
             Err(error) => Err(error),
         };
         let unlocked = session

@@ -6,6 +6,7 @@ pub mod docs;
 pub mod health;
 pub mod inbox;
 pub mod initiatives;
+pub mod knowledge;
 pub mod members;
 pub mod metrics;
 pub mod pulse;
@@ -99,7 +100,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(at!("/webhooks", get => webhooks::list_webhooks, post => webhooks::create_webhook))
                 .service(at!("/webhooks/{id}", get => webhooks::get_webhook, delete => webhooks::delete_webhook))
                 .service(at!("/webhooks/{id}/deliveries", get => webhooks::list_deliveries))
-                .service(at!("/audit", get => audit::list_audit)),
+                .service(at!("/audit", get => audit::list_audit))
+                .service(at!("/knowledge", get => knowledge::knowledge)),
         );
 }
 
@@ -152,6 +154,7 @@ impl Modify for BearerAuth {
         webhooks::list_webhooks, webhooks::get_webhook, webhooks::create_webhook,
         webhooks::delete_webhook, webhooks::list_deliveries,
         audit::list_audit,
+        knowledge::knowledge,
     ),
     components(schemas(
         crate::error::Problem, crate::error::ProblemField,

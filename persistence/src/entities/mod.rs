@@ -15,6 +15,7 @@ pub mod pulse_participation;
 pub mod request;
 pub mod request_unit;
 pub mod routing_rule;
+pub mod search_term;
 pub mod sla_policy;
 pub mod unit;
 pub mod watcher;

@@ -1,0 +1,135 @@
+//! Search (`GET /api/v1/requests?q=…`), black box, on both databases: word
+//! forms in French and English, accents optional, prefixes while typing,
+//! the most relevant first, paging through a ranked list, and only what
+//! the caller may see (docs/decisions/0015-search-index.md).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{Member, TestApp, org};
+use serde_json::json;
+
+on_both_backends!(words_match_their_forms_and_rank_by_relevance);
+
+async fn file(app: &TestApp, who: &Member, title: &str, description: &str) -> String {
+    app.post(
+        "/api/v1/requests",
+        &who.token,
+        json!({"kind": "need", "category": "product", "channel": "in_person",
+               "title": title, "description": description,
+               "customer_expectation": "Une solution"}),
+    )
+    .await
+    .expect(201)
+    .id()
+}
+
+async fn found(app: &TestApp, who: &Member, q: &str) -> Vec<String> {
+    let path = format!("/api/v1/requests?limit=200&q={}", q.replace(' ', "%20"));
+    let page = app.get(&path, &who.token).await.expect(200);
+    page.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn words_match_their_forms_and_rank_by_relevance(app: TestApp) {
+    let org = org(&app).await;
+    let sizes = file(&app, &org.front_a, "Pantalon chino en tailles 42 et 44", "").await;
+    let hem = file(
+        &app,
+        &org.front_a,
+        "Taille du pantalon : ourlet trop court",
+        "",
+    )
+    .await;
+    let loyalty = file(
+        &app,
+        &org.front_a,
+        "Réduction fidélité oubliée en caisse",
+        "",
+    )
+    .await;
+    let kettle = file(&app, &org.front_a, "Kettle returned twice", "").await;
+    // Newest, but the word only in its description.
+    let shoes = file(
+        &app,
+        &org.front_a,
+        "Chaussures de randonnée",
+        "avec un pantalon assorti",
+    )
+    .await;
+    // Another team's: never found by team A.
+    let other = file(&app, &org.front_b, "Pantalon taille 44", "").await;
+    let manager = &org.manager_a;
+
+    // Forms, both languages, accents optional, prefixes.
+    let mut forms = found(&app, manager, "taille").await;
+    forms.sort();
+    let mut expected = vec![sizes.clone(), hem.clone()];
+    expected.sort();
+    assert_eq!(forms, expected, "taille finds tailles");
+    assert_eq!(
+        found(&app, manager, "reduction").await,
+        vec![loyalty.clone()]
+    );
+    assert_eq!(
+        found(&app, manager, "réduc").await,
+        vec![loyalty.clone()],
+        "a word being typed"
+    );
+    assert_eq!(
+        found(&app, manager, "return").await,
+        vec![kettle.clone()],
+        "returned ~ return"
+    );
+    assert_eq!(
+        found(&app, manager, "FIDELITE caisse").await,
+        vec![loyalty.clone()]
+    );
+    // Every word must match.
+    assert_eq!(
+        found(&app, manager, "pantalon ourlet").await,
+        vec![hem.clone()]
+    );
+    assert!(found(&app, manager, "pantalon parapluie").await.is_empty());
+    assert!(
+        found(&app, manager, "le la les").await.is_empty(),
+        "only common words"
+    );
+
+    // Relevance: the word in the title before the word in a description,
+    // however new; among equals, the newest first.
+    let ranked = found(&app, manager, "pantalon").await;
+    assert_eq!(ranked, [hem.clone(), sizes.clone(), shoes.clone()]);
+    assert!(!ranked.contains(&other), "another team's request");
+    let leader = found(&app, &org.leader, "pantalon").await;
+    assert_eq!(leader.len(), 4, "the leader sees every team's");
+
+    // A ranked list pages without repeating or losing anything.
+    let mut paged = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            None => "/api/v1/requests?limit=1&q=pantalon".to_owned(),
+            Some(c) => format!("/api/v1/requests?limit=1&q=pantalon&cursor={c}"),
+        };
+        let page = app.get(&path, &manager.token).await.expect(200);
+        for item in page.body["items"].as_array().unwrap() {
+            paged.push(item["id"].as_str().unwrap().to_owned());
+        }
+        match page.body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(paged, ranked);
+    app.get(
+        "/api/v1/requests?q=pantalon&cursor=nonsense",
+        &manager.token,
+    )
+    .await
+    .expect_problem(422, "validation_failed");
+}
