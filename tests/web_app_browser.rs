@@ -276,6 +276,54 @@ browser_test! {
         offline_filing(&app).await;
     }
 
+    async fn at_intake_how_it_was_solved_before_fills_the_note_with_one_tap() {
+        let app = spawn_app(Backend::Sqlite).await;
+        let o = org(&app).await;
+        // Another store solved it last week, and the customer was pleased.
+        let note = "Lecteur de carte remplacé à la caisse 2 ; les paiements passent de nouveau.";
+        let past = app
+            .post(
+                "/api/v1/requests",
+                &o.front_b.token,
+                serde_json::json!({"kind": "improvement", "category": "service", "channel": "in_person",
+                    "title": "Paiement par carte refusé à la caisse 2",
+                    "customer_expectation": "Payer par carte sans souci",
+                    "resolved_on_the_spot": {"note": note}}),
+            )
+            .await
+            .expect(201);
+        let id = past.body["id"].as_str().unwrap();
+        app.post(
+            &format!("/api/v1/requests/{id}/follow-up"),
+            &o.front_b.token,
+            serde_json::json!({"customer_reached": true, "satisfaction": 5, "note": "Ravie"}),
+        )
+        .await
+        .expect(200);
+        let screens = std::env::var_os("UPTURN_SCREENS").map(std::path::PathBuf::from);
+        for (size, window) in [("phone", PHONE), ("desktop", DESKTOP)] {
+            let front = sign_in(&app, window, "fr-FR", "front.a@test.upturn").await;
+            front.goto(&app.url("/app/file")).await;
+            front.wait_for("#customer_expectation").await;
+            // Typed, without accents, a word half written.
+            front.fill("#customer_expectation", "payer par carte, refuse en caiss").await;
+            front.wait_for("#knowledge li button[data-use-note]").await;
+            front.wait_for_text("#knowledge", "Résolue par la première ligne").await;
+            check_page(&front, "intake with past resolutions").await;
+            if let Some(dir) = &screens {
+                front.screenshot(&dir.join(format!("knowledge-{size}-fr.png"))).await;
+            }
+            front.click("#knowledge li button[data-use-note]").await;
+            let taken = front
+                .execute(
+                    "return [document.getElementById('on_the_spot').checked, document.getElementById('on_the_spot_note').value]",
+                    vec![],
+                )
+                .await;
+            assert_eq!(taken, serde_json::json!([true, note]), "one tap fills what I did");
+        }
+    }
+
     async fn another_teams_request_is_not_found_in_the_browser_either() {
         let app = spawn_app(Backend::Sqlite).await;
         let o = org(&app).await;

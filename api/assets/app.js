@@ -218,9 +218,56 @@
     });
   }
 
+  // How it was solved before: under what the customer expects, a moment
+  // after typing stops; a tap takes a resolution as "what I did".
+  function knowledge() {
+    var box = document.getElementById("knowledge");
+    var form = document.getElementById("intake");
+    if (!box || !form || !window.fetch) return;
+    var timer = null;
+    var asked = "";
+    function text() {
+      var parts = ["customer_expectation", "title"].map(function (id) {
+        var el = document.getElementById(id);
+        return el ? el.value : "";
+      });
+      return parts.join(" ").trim().slice(0, 200);
+    }
+    function look() {
+      var t = text();
+      if (t === asked) return;
+      asked = t;
+      if (t.length < 3) { box.hidden = true; box.innerHTML = ""; return; }
+      fetch("/app/knowledge?text=" + encodeURIComponent(t), { credentials: "same-origin" })
+        .then(function (r) { return r.status === 200 ? r.text() : ""; })
+        .then(function (html) {
+          if (t !== asked) return;
+          box.innerHTML = html;
+          box.hidden = html === "";
+          localTimes(box);
+        })
+        .catch(function () {});
+    }
+    form.addEventListener("input", function (event) {
+      var id = event.target && event.target.id;
+      if (id !== "customer_expectation" && id !== "title") return;
+      clearTimeout(timer);
+      timer = setTimeout(look, 350);
+    });
+    box.addEventListener("click", function (event) {
+      var button = event.target.closest ? event.target.closest("[data-use-note]") : null;
+      if (!button) return;
+      var spot = document.getElementById("on_the_spot");
+      var note = document.getElementById("on_the_spot_note");
+      if (spot) spot.checked = true;
+      if (note) { note.value = button.getAttribute("data-use-note"); note.focus(); }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     localTimes(document);
     queueForms();
+    knowledge();
     showOutbox();
     if (load().length) flush();
     window.addEventListener("online", function () { flush(); });

@@ -66,7 +66,10 @@ enum Stage {
     Reopened,
 }
 
-const REQUESTS: &[(&str, Kind, &str, Urgency, Channel, &str)] = &[
+/// Title, kind, category, urgency, channel, what the customer expects, and
+/// how it was solved where the demo resolves it (what the knowledge shown
+/// at intake offers the next member who meets the same need).
+const REQUESTS: &[(&str, Kind, &str, Urgency, Channel, &str, &str)] = &[
     (
         "Trousers in size 44",
         Kind::UnmetNeed,
@@ -74,6 +77,7 @@ const REQUESTS: &[(&str, Kind, &str, Urgency, Channel, &str)] = &[
         Urgency::Normal,
         Channel::InPerson,
         "Find size 44 in store",
+        "Ordered size 44 from the Lyon depot; it reached the store within 48 hours and the customer was called.",
     ),
     (
         "Longer opening hours on Saturday",
@@ -82,6 +86,7 @@ const REQUESTS: &[(&str, Kind, &str, Urgency, Channel, &str)] = &[
         Urgency::Low,
         Channel::InPerson,
         "Shop after work on Saturday",
+        "Saturday closing moved from 19:00 to 20:00 for a three-month trial.",
     ),
     (
         "Price tag missing on winter coats",
@@ -90,6 +95,7 @@ const REQUESTS: &[(&str, Kind, &str, Urgency, Channel, &str)] = &[
         Urgency::High,
         Channel::InPerson,
         "Know the price before trying on",
+        "Labelled the whole winter coat rail again and added a price check to the Monday opening round.",
     ),
     (
         "Fitting rooms too few at weekends",
@@ -98,6 +104,7 @@ const REQUESTS: &[(&str, Kind, &str, Urgency, Channel, &str)] = &[
         Urgency::Normal,
         Channel::InPerson,
         "Try clothes without queuing",
+        "Two spare fitting rooms now open on Saturdays and Sundays, with a sign for the queue.",
     ),
     (
         "Order the blue scarf in stock online",
@@ -106,6 +113,7 @@ const REQUESTS: &[(&str, Kind, &str, Urgency, Channel, &str)] = &[
         Urgency::Normal,
         Channel::Phone,
         "Get the scarf before Friday",
+        "Reserved the blue scarf online for pick-up in store on Thursday.",
     ),
     (
         "Thank Léa for her advice",
@@ -114,6 +122,7 @@ const REQUESTS: &[(&str, Kind, &str, Urgency, Channel, &str)] = &[
         Urgency::Low,
         Channel::InPerson,
         "Tell the team it was great",
+        "Passed the thanks on to Léa and to the whole team at the morning briefing.",
     ),
     (
         "Gift wrapping for birthdays",
@@ -122,6 +131,7 @@ const REQUESTS: &[(&str, Kind, &str, Urgency, Channel, &str)] = &[
         Urgency::Low,
         Channel::Web,
         "Offer a wrapped gift",
+        "Gift wrapping is now offered at the till, free with the loyalty card.",
     ),
     (
         "Card payment refused at till 2",
@@ -130,6 +140,7 @@ const REQUESTS: &[(&str, Kind, &str, Urgency, Channel, &str)] = &[
         Urgency::Critical,
         Channel::InPerson,
         "Pay by card without trouble",
+        "Replaced the card reader at till 2; card payments go through again.",
     ),
     (
         "Children's shoes out of stock",
@@ -138,6 +149,7 @@ const REQUESTS: &[(&str, Kind, &str, Urgency, Channel, &str)] = &[
         Urgency::High,
         Channel::InPerson,
         "Buy school shoes this week",
+        "Restocked children's school shoes in sizes 28 to 35 and called the customer when they arrived.",
     ),
     (
         "Wheelchair access at the side door",
@@ -146,6 +158,7 @@ const REQUESTS: &[(&str, Kind, &str, Urgency, Channel, &str)] = &[
         Urgency::High,
         Channel::Email,
         "Enter the shop without help",
+        "A ramp and a call bell were fitted at the side door.",
     ),
     (
         "Loyalty points not credited",
@@ -154,6 +167,7 @@ const REQUESTS: &[(&str, Kind, &str, Urgency, Channel, &str)] = &[
         Urgency::Normal,
         Channel::Phone,
         "See the points on the card",
+        "Credited the missing points by hand from the receipt and reported the till fault to IT.",
     ),
     (
         "Staff could explain fabric care",
@@ -162,6 +176,7 @@ const REQUESTS: &[(&str, Kind, &str, Urgency, Channel, &str)] = &[
         Urgency::Low,
         Channel::Social,
         "Know how to wash wool",
+        "Fabric care cards are now at every till, and the team had a short training on wool.",
     ),
 ];
 
@@ -467,12 +482,13 @@ async fn file_at_stage(
     store: &Store,
     org: &Org,
     filer: &Member,
-    (title, kind, category, urgency, channel, expectation): &(
+    (title, kind, category, urgency, channel, expectation, solved): &(
         &str,
         Kind,
         &str,
         Urgency,
         Channel,
+        &str,
         &str,
     ),
     stage: Stage,
@@ -496,7 +512,7 @@ async fn file_at_stage(
             consent_follow_up: true,
         }),
         resolved_on_the_spot: matches!(stage, Stage::ResolvedOnTheSpot)
-            .then(|| note("I found the item in the back store and gave it to the customer."))
+            .then(|| note(solved))
             .transpose()?,
     };
     let request = store
@@ -544,7 +560,7 @@ async fn file_at_stage(
             apply(
                 manager,
                 Command::Resolve {
-                    note: note("Done: we ordered it for the customer.")?,
+                    note: note(solved)?,
                 },
             )
             .await?;
@@ -593,7 +609,7 @@ async fn file_at_stage(
                     apply(
                         service,
                         Command::Resolve {
-                            note: note("Added to next week's order for every store.")?,
+                            note: note(solved)?,
                         },
                     )
                     .await?;

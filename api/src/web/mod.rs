@@ -69,6 +69,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("", web::get().to(sign_in::home))
                 .route("/file", web::get().to(intake::page))
                 .route("/file", web::post().to(intake::submit))
+                .route("/knowledge", web::get().to(knowledge::fragment))
                 .route("/requests", web::get().to(board::page))
                 .route("/requests/{id}", web::get().to(request::page))
                 .route("/requests/{id}/{action}", web::post().to(request::act))

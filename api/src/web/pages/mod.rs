@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod inbox;
 pub mod initiatives;
 pub mod intake;
+pub mod knowledge;
 pub mod org;
 pub mod pulse;
 pub mod request;
