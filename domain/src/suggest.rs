@@ -3,10 +3,10 @@
 //!
 //! Words are compared as sets (Jaccard: shared words ÷ words in either), so a
 //! long description does not outweigh a short one by repeating itself, and
-//! the measure is symmetric. Texts are reduced to words by [`words`]: lower
-//! case, French accents folded (`taille` matches `Taillé`), numbers kept
-//! (`44` in "size 44" is the point), short words and common English and
-//! French words dropped, a plural `s` removed.
+//! the measure is symmetric. Texts are reduced to words by [`words`], the
+//! same terms search uses (`crate::search`): accents folded, word forms
+//! stemmed in French and English, numbers kept (`44` in "size 44" is the
+//! point), short and common words dropped.
 //!
 //! The caller passes only the requests the member may see; this module only
 //! ranks them.
@@ -20,79 +20,22 @@ use uuid::Uuid;
 /// Words shorter than this are dropped (unless they are numbers).
 pub const MIN_WORD_CHARS: usize = 3;
 
-/// Common words that say nothing about what was asked, folded as [`words`]
-/// folds them. "customer" and "client" are here because nearly every request
-/// mentions one.
-const STOP_WORDS: &[&str] = &[
-    // English
-    "about", "after", "again", "all", "also", "and", "any", "are", "asked", "because", "been",
-    "being", "but", "can", "could", "customer", "did", "does", "doing", "for", "from", "had",
-    "has", "have", "her", "him", "his", "how", "into", "its", "just", "more", "most", "not", "now",
-    "only", "other", "our", "out", "over", "please", "she", "should", "some", "such", "than",
-    "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "very",
-    "want", "wanted", "wants", "was", "were", "what", "when", "where", "which", "who", "why",
-    "will", "with", "would", "you", "your", // French
-    "aussi", "aux", "avait", "avec", "avoir", "bien", "car", "ces", "cet", "cette", "chez",
-    "client", "cliente", "comme", "dans", "deja", "demande", "des", "donc", "elle", "elles",
-    "encore", "entre", "est", "les", "etait", "ete", "etre", "fait", "faire", "ils", "leur",
-    "leurs", "lui", "mais", "meme", "mes", "moins", "nos", "notre", "nous", "ont", "par", "pas",
-    "peut", "plus", "pour", "quand", "que", "qui", "quoi", "ses", "son", "sont", "sous", "sur",
-    "tes", "tous", "tout", "toute", "toutes", "tres", "une", "vos", "votre", "vous",
-];
-
-/// The accented letters of French (and a few neighbours) and what they fold
-/// to. Applied after lower-casing.
-fn fold(c: char, out: &mut String) {
-    let folded = match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => "a",
-        'ç' => "c",
-        'è' | 'é' | 'ê' | 'ë' => "e",
-        'ì' | 'í' | 'î' | 'ï' => "i",
-        'ñ' => "n",
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' => "o",
-        'ù' | 'ú' | 'û' | 'ü' => "u",
-        'ý' | 'ÿ' => "y",
-        'œ' => "oe",
-        'æ' => "ae",
-        'ß' => "ss",
-        _ => {
-            out.push(c);
-            return;
-        }
-    };
-    out.push_str(folded);
-}
-
-/// Removes a plural `s` (`sizes` → `size`, `tailles` → `taille`) from words
-/// of four letters or more, except `ss` endings (`dress`).
-fn singular(word: &str) -> &str {
-    match word.strip_suffix('s') {
-        Some(stem) if word.chars().count() >= 4 && !stem.ends_with('s') => stem,
-        _ => word,
-    }
-}
-
-/// The words of a text, as compared: lower-cased, accents folded, split on
-/// anything that is not a letter or a digit; numbers kept, other words kept
-/// from [`MIN_WORD_CHARS`] characters, stop words dropped, plurals made
-/// singular.
+/// The words of a text, as compared: the search's words and stems
+/// ([`crate::search::tokens`], [`crate::search::stems`]: lower-cased,
+/// accents folded, common French and English words dropped), numbers kept,
+/// other words from [`MIN_WORD_CHARS`] characters, each counted once by the
+/// shorter of its French and English stems. Suggestions and search so agree
+/// on what a word is: `tailles` is `taille`, `Réduction` is `reduction`.
 pub fn words(text: &str) -> BTreeSet<String> {
-    let mut folded = String::with_capacity(text.len());
-    for c in text.chars().flat_map(char::to_lowercase) {
-        fold(c, &mut folded);
-    }
-    folded
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty())
+    crate::search::tokens(text)
+        .into_iter()
+        .filter(|word| {
+            word.chars().all(|c| c.is_ascii_digit()) || word.chars().count() >= MIN_WORD_CHARS
+        })
         .filter_map(|word| {
-            if word.chars().all(|c| c.is_ascii_digit()) {
-                return Some(word.to_owned());
-            }
-            if word.chars().count() < MIN_WORD_CHARS || STOP_WORDS.contains(&word) {
-                return None;
-            }
-            let word = singular(word);
-            (!STOP_WORDS.contains(&word)).then(|| word.to_owned())
+            crate::search::stems(&word)
+                .into_iter()
+                .min_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)))
         })
         .collect()
 }

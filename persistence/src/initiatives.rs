@@ -26,6 +26,7 @@ use upturn_domain::initiative::{
 use upturn_domain::lifecycle::{Event, Outcome, Request};
 use upturn_domain::model::UnitKind;
 use upturn_domain::policy::{self, Action};
+use upturn_domain::search::query_words;
 use upturn_domain::suggest::{self, Candidate};
 use upturn_domain::values::FieldError;
 use upturn_domain::{Actor, Refusal};
@@ -54,6 +55,8 @@ const CHUNK: usize = 1000;
 pub const SUGGESTION_WINDOW_DAYS: i64 = 90;
 /// ...and at most this many of them, newest first.
 pub const SUGGESTION_CANDIDATES: u64 = 500;
+/// Words looked up for suggestions: the initiative's, then linked titles'.
+const SUGGESTION_WORDS: usize = 40;
 
 /// An initiative and how much it is asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -699,8 +702,9 @@ impl Store {
     }
 
     /// Requests worth linking: from what the caller may see, filed in the
-    /// last [`SUGGESTION_WINDOW_DAYS`] (at most [`SUGGESTION_CANDIDATES`],
-    /// newest first), not linked to a live initiative, ranked by
+    /// last [`SUGGESTION_WINDOW_DAYS`], not linked to a live initiative, with
+    /// a word of the initiative or of a linked request's title in the search
+    /// index (at most [`SUGGESTION_CANDIDATES`], newest first), ranked by
     /// `upturn_domain::suggest`.
     pub async fn suggestions(
         &self,
@@ -734,9 +738,32 @@ impl Store {
                         .to_owned(),
                 ),
             );
+        let link_ids: Vec<Uuid> = links_of(&self.db, &[id])
+            .await?
+            .into_iter()
+            .map(|l| l.request_id)
+            .collect();
+        let linked = self.requests_by_id(&self.db, &link_ids, false).await?;
+        // Only requests with a word of the initiative or of a linked
+        // request's title, found through the search index.
+        let mut words = query_words(&format!("{}\n{}", initiative.title, initiative.description));
+        for request in linked.values() {
+            for word in query_words(&request.title) {
+                if words.len() < SUGGESTION_WORDS && !words.iter().any(|w| w.word == word.word) {
+                    words.push(word);
+                }
+            }
+        }
+        if words.is_empty() {
+            return Ok(vec![]);
+        }
+        let sharing = words.iter().fold(Condition::any(), |any, w| {
+            any.add(crate::search::has_word(w))
+        });
         let rows = request::Entity::find()
             .filter(visible)
             .filter(not_linked_live)
+            .filter(sharing)
             .order_by_desc(request::Column::Id)
             .limit(SUGGESTION_CANDIDATES)
             .all(&self.db)
@@ -746,12 +773,6 @@ impl Store {
             .into_iter()
             .map(request_from_row)
             .collect::<anyhow::Result<_>>()?;
-        let link_ids: Vec<Uuid> = links_of(&self.db, &[id])
-            .await?
-            .into_iter()
-            .map(|l| l.request_id)
-            .collect();
-        let linked = self.requests_by_id(&self.db, &link_ids, false).await?;
         let as_candidate = |r: &Request| Candidate {
             id: r.id,
             category: r.category.clone(),
