@@ -657,6 +657,39 @@ async fn list_is_ordered_by_demand_and_pages(app: TestApp) {
         assert!(paged.len() <= 4, "the pages never end");
     }
     assert_eq!(paged, order);
+
+    // The order is kept as requests move: the customer of `one_team`'s
+    // request is answered, so nobody waits there any more; it ties with
+    // `not_waiting`, and the newer of the two comes first.
+    app.post(
+        &format!("/api/v1/requests/{}/status", id(&a2)),
+        &org.service2.token,
+        json!({"status": "resolved", "note": "Found one in Marseille"}),
+    )
+    .await
+    .expect(200);
+    let list = app
+        .get("/api/v1/initiatives", &org.leader.token)
+        .await
+        .expect(200)
+        .body;
+    let order: Vec<&str> = list["items"].as_array().unwrap().iter().map(id).collect();
+    assert_eq!(
+        order,
+        [id(&two_teams), id(&not_waiting), id(&one_team), id(&empty)]
+    );
+    // The counts the list sorts by are the initiative's own.
+    for item in list["items"].as_array().unwrap() {
+        let own = app
+            .get(
+                &format!("/api/v1/initiatives/{}", id(item)),
+                &org.leader.token,
+            )
+            .await
+            .expect(200)
+            .body;
+        assert_eq!(item["counts"], own["counts"], "{}", id(item));
+    }
     app.get("/api/v1/initiatives?cursor=nonsense", &org.leader.token)
         .await
         .expect_problem(422, "validation_failed");

@@ -176,6 +176,12 @@ impl Store {
             after: Some(audit::customer_shape(&outcome.request)),
         };
         audit::record(conn, outcome.event.at, actor, change).await?;
+        crate::initiatives::refresh_demand(
+            conn,
+            self.backend(),
+            crate::initiatives::DemandOf::Request(id),
+        )
+        .await?;
         let notice = Notice {
             request: &outcome.request,
             event: &event,

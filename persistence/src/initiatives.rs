@@ -153,7 +153,49 @@ fn initiative_to_row(i: &Initiative) -> row::ActiveModel {
         created_by: Set(i.created_by),
         created_at: Set(i.created_at),
         updated_at: Set(i.updated_at),
+        // The demand is counted by the database (`refresh_demand`).
+        ..Default::default()
     }
+}
+
+/// An initiative's demand, as `upturn_domain::initiative::Counts` defines
+/// it, counted by the database from its links and their requests.
+pub(crate) const DEMAND_SET: &str = "linked_count = (SELECT COUNT(*) FROM initiative_requests l WHERE l.initiative_id = initiatives.id), \
+    waiting_count = (SELECT COUNT(*) FROM initiative_requests l JOIN requests r ON r.id = l.request_id \
+        WHERE l.initiative_id = initiatives.id AND r.status IN ('new', 'acknowledged', 'in_progress') AND r.customer_consent), \
+    teams_count = (SELECT COUNT(DISTINCT r.team_id) FROM initiative_requests l JOIN requests r ON r.id = l.request_id \
+        WHERE l.initiative_id = initiatives.id)";
+
+/// Counts again, in the caller's transaction, the demand of `initiative`
+/// (its links changed) or of every initiative `request` is linked to (its
+/// status or consent may have changed).
+pub(crate) async fn refresh_demand<C: ConnectionTrait>(
+    conn: &C,
+    backend: Backend,
+    of: DemandOf,
+) -> anyhow::Result<()> {
+    let (filter, id) = match of {
+        DemandOf::Initiative(id) => ("id = ?", id),
+        DemandOf::Request(id) => (
+            "id IN (SELECT initiative_id FROM initiative_requests WHERE request_id = ?)",
+            id,
+        ),
+    };
+    conn.execute_raw(crate::metrics::statement(
+        backend,
+        &format!("UPDATE initiatives SET {DEMAND_SET} WHERE {filter}"),
+        vec![id.into()],
+    ))
+    .await
+    .context("Failed to count an initiative's demand")?;
+    Ok(())
+}
+
+/// Whose demand to count again.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum DemandOf {
+    Initiative(Uuid),
+    Request(Uuid),
 }
 
 fn holder_of(l: &link::Model) -> anyhow::Result<Option<Holder>> {
@@ -416,8 +458,9 @@ impl Store {
     }
 
     /// The initiatives, most asked for first (`by_demand`), a page at a
-    /// time. The cursor is the last item's sort key, so a page never repeats
-    /// an item of an earlier page whose counts did not change.
+    /// time, in the order kept on their rows. The cursor is the last item's
+    /// sort key, so a page never repeats an item of an earlier page whose
+    /// counts did not change.
     pub async fn list_initiatives(
         &self,
         actor: &Actor,
@@ -431,28 +474,69 @@ impl Store {
                     .ok_or_else(|| StoreError::invalid("cursor", "is not a cursor this list gave"))
             })
             .transpose()?;
-        let rows = row::Entity::find()
+        // One walk of `idx_initiatives_demand`, backwards: the order of
+        // `initiative::by_demand`, kept on the rows.
+        let mut query = row::Entity::find()
+            .order_by_desc(row::Column::LinkedCount)
+            .order_by_desc(row::Column::WaitingCount)
+            .order_by_desc(row::Column::TeamsCount)
+            .order_by_desc(row::Column::CreatedAt)
+            .order_by_desc(row::Column::Id)
+            .limit(limit.saturating_add(1));
+        if let Some((counts, created_at, id)) = after {
+            let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+            query = query.filter(
+                Condition::any()
+                    .add(row::Column::LinkedCount.lt(count(counts.linked)))
+                    .add(
+                        Condition::all()
+                            .add(row::Column::LinkedCount.eq(count(counts.linked)))
+                            .add(
+                                Condition::any()
+                                    .add(row::Column::WaitingCount.lt(count(counts.customers_waiting)))
+                                    .add(
+                                        Condition::all()
+                                            .add(row::Column::WaitingCount.eq(count(counts.customers_waiting)))
+                                            .add(
+                                                Condition::any()
+                                                    .add(row::Column::TeamsCount.lt(count(counts.teams)))
+                                                    .add(
+                                                        Condition::all()
+                                                            .add(row::Column::TeamsCount.eq(count(counts.teams)))
+                                                            .add(
+                                                                Condition::any()
+                                                                    .add(row::Column::CreatedAt.lt(created_at))
+                                                                    .add(
+                                                                        Condition::all()
+                                                                            .add(row::Column::CreatedAt.eq(created_at))
+                                                                            .add(row::Column::Id.lt(id)),
+                                                                    ),
+                                                            ),
+                                                    ),
+                                            ),
+                                    ),
+                            ),
+                    ),
+            );
+        }
+        let rows = query
             .all(&self.db)
             .await
             .context("Failed to list initiatives")?;
+        let counts: Vec<Counts> = rows
+            .iter()
+            .map(|r| Counts {
+                linked: u64::try_from(r.linked_count).unwrap_or(0),
+                customers_waiting: u64::try_from(r.waiting_count).unwrap_or(0),
+                teams: u64::try_from(r.teams_count).unwrap_or(0),
+            })
+            .collect();
         let initiatives = initiatives_from_rows(&self.db, rows).await?;
-        let mut views = self.views(&self.db, initiatives).await?;
-        views.sort_by(|a, b| {
-            initiative::by_demand((&a.initiative, &a.counts), (&b.initiative, &b.counts))
-        });
-        if let Some((counts, created_at, id)) = after {
-            views.retain(|v| {
-                let pivot = Initiative {
-                    id,
-                    created_at,
-                    ..v.initiative.clone()
-                };
-                initiative::by_demand((&v.initiative, &v.counts), (&pivot, &counts))
-                    == std::cmp::Ordering::Greater
-            });
-        }
-        let limit_usize = usize::try_from(limit).unwrap_or(usize::MAX);
-        views.truncate(limit_usize.saturating_add(1));
+        let views: Vec<InitiativeView> = initiatives
+            .into_iter()
+            .zip(counts)
+            .map(|(initiative, counts)| InitiativeView { initiative, counts })
+            .collect();
         Ok(Page::from_overfetch(views, limit, demand_cursor))
     }
 
@@ -509,6 +593,7 @@ impl Store {
         let told = self
             .store_outcomes(&*tx, &decided.requests, routed, current.version)
             .await?;
+        refresh_demand(&*tx, self.backend(), DemandOf::Initiative(id)).await?;
         tx.commit()
             .await
             .context("Failed to commit an initiative")?;
@@ -595,6 +680,7 @@ impl Store {
         let told = self
             .store_outcomes(&*tx, &outcomes, routed, current.version)
             .await?;
+        refresh_demand(&*tx, self.backend(), DemandOf::Initiative(id)).await?;
         tx.commit().await.context("Failed to commit links")?;
         self.wake(told);
         self.view(&self.db, id).await

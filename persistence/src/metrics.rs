@@ -57,7 +57,7 @@ impl Measure {
 const CHUNK: usize = 500;
 
 /// `?` placeholders as the backend spells them.
-fn statement(backend: Backend, sql: &str, values: Vec<Value>) -> Statement {
+pub(crate) fn statement(backend: Backend, sql: &str, values: Vec<Value>) -> Statement {
     match backend {
         Backend::Sqlite => Statement::from_sql_and_values(DatabaseBackend::Sqlite, sql, values),
         Backend::Postgres => {

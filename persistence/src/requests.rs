@@ -794,6 +794,13 @@ impl Store {
             units.push(unit_id);
         }
         self.record_metrics(&*tx, &outcome.request, &units).await?;
+        // Its status or consent may move an initiative it is linked to.
+        crate::initiatives::refresh_demand(
+            &*tx,
+            self.backend(),
+            crate::initiatives::DemandOf::Request(outcome.request.id),
+        )
+        .await?;
         let answer = (outcome.request, event);
         let notice = Notice {
             request: &answer.0,

@@ -16,6 +16,11 @@ pub struct Model {
     pub created_by: Uuid,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The list's order (`upturn_domain::initiative::by_demand`), kept
+    /// current by every change that moves it (`initiatives::DEMAND_SET`).
+    pub linked_count: i64,
+    pub waiting_count: i64,
+    pub teams_count: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,7 @@ mod m20261204_000009_add_member_token_generation;
 mod m20261204_000010_board_indexes;
 mod m20261204_000012_create_audit_log;
 mod m20261205_000013_create_search_terms;
+mod m20261205_000014_add_initiative_demand;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000010_board_indexes::Migration),
             Box::new(m20261204_000012_create_audit_log::Migration),
             Box::new(m20261205_000013_create_search_terms::Migration),
+            Box::new(m20261205_000014_add_initiative_demand::Migration),
         ]
     }
 }
