@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset, Utc};
-use common::{Member, Resp, TestApp, filing, org};
+use common::{Member, Resp, TestApp, enc, filing, org};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -30,19 +30,6 @@ on_both_backends!(
 );
 
 // ---------------------------------------------------------------- helpers
-
-/// Percent-encodes a query-string value.
-fn enc(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
 
 fn items(page: &Resp) -> &Vec<Value> {
     page.body["items"]

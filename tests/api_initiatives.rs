@@ -574,6 +574,18 @@ async fn the_whole_walk(app: TestApp) {
 // The list
 // ---------------------------------------------------------------------------
 
+/// The first page of the initiatives list, as `who` sees it.
+async fn listed(app: &TestApp, who: &Member) -> Value {
+    app.get("/api/v1/initiatives", &who.token)
+        .await
+        .expect(200)
+        .body
+}
+
+fn ids_of(list: &Value) -> Vec<&str> {
+    list["items"].as_array().unwrap().iter().map(id).collect()
+}
+
 async fn list_is_ordered_by_demand_and_pages(app: TestApp) {
     let org = org(&app).await;
     let a1 = file(&app, &org.front_a, filing("Size 44")).await;
@@ -617,12 +629,8 @@ async fn list_is_ordered_by_demand_and_pages(app: TestApp) {
 
     // Both have 2... no: two_teams has 2 linked; one_team and not_waiting 1
     // each, but one_team has a customer waiting; empty comes last.
-    let list = app
-        .get("/api/v1/initiatives", &org.manager_b.token)
-        .await
-        .expect(200)
-        .body;
-    let order: Vec<&str> = list["items"].as_array().unwrap().iter().map(id).collect();
+    let list = listed(&app, &org.manager_b).await;
+    let order = ids_of(&list);
     assert_eq!(
         order,
         [id(&two_teams), id(&one_team), id(&not_waiting), id(&empty)]
@@ -668,12 +676,8 @@ async fn list_is_ordered_by_demand_and_pages(app: TestApp) {
     )
     .await
     .expect(200);
-    let list = app
-        .get("/api/v1/initiatives", &org.leader.token)
-        .await
-        .expect(200)
-        .body;
-    let order: Vec<&str> = list["items"].as_array().unwrap().iter().map(id).collect();
+    let list = listed(&app, &org.leader).await;
+    let order = ids_of(&list);
     assert_eq!(
         order,
         [id(&two_teams), id(&not_waiting), id(&one_team), id(&empty)]

@@ -5,7 +5,8 @@
 //! job runs, read through the real server after real changes.
 //!
 //! Prometheus' recorder is one per process and this binary's tests would
-//! share it: they take turns (`TURN`) and compare counters before and after.
+//! share it: they take turns (`TURN`; the other backend's server idles
+//! meanwhile) and compare counters before and after.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -13,34 +14,12 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use common::{Backend, Member, TestApp, org, spawn_app_with};
+use common::{Member, TestApp, org};
 use serde_json::{Value, json};
 
 static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-macro_rules! on_both_databases {
-    ($($name:ident),+ $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let _turn = super::TURN.lock().await;
-                super::$name(super::Backend::Sqlite).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            #[cfg_attr(
-                not(upturn_postgres),
-                ignore = "PostgreSQL suite skipped: set UPTURN_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test to run it"
-            )]
-            async fn postgres() {
-                let _turn = super::TURN.lock().await;
-                super::$name(super::Backend::Postgres).await;
-            }
-        }
-    )+};
-}
-
-on_both_databases!(metrics_show_the_domain_the_pool_and_the_jobs);
+on_both_backends!(with |s| s.sla_sweep_seconds = 1; metrics_show_the_domain_the_pool_and_the_jobs);
 
 /// One scrape: every sample by name and labels (`kind=improvement,…`,
 /// sorted), ignoring comments.
@@ -104,9 +83,10 @@ async fn file(app: &TestApp, who: &Member, kind: &str, category: &str) -> String
         .id()
 }
 
-async fn metrics_show_the_domain_the_pool_and_the_jobs(backend: Backend) {
-    // Arrange: a sweep every second, and a scrape before anything happens.
-    let app = spawn_app_with(backend, |s| s.sla_sweep_seconds = 1).await;
+async fn metrics_show_the_domain_the_pool_and_the_jobs(app: TestApp) {
+    // Arrange (one test of this binary at a time: see TURN): a sweep every
+    // second, and a scrape before anything happens.
+    let _turn = TURN.lock().await;
     let org = org(&app).await;
     let before = Scrape::of(&app).await;
     let sampled_at = Instant::now();

@@ -15,7 +15,7 @@ mod common;
 
 use std::collections::{BTreeMap, HashMap};
 
-use common::{Member, Org, TestApp, org};
+use common::{Member, Org, TestApp, enc, org};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -46,19 +46,6 @@ fn fixture<T: serde::de::DeserializeOwned>(name: &str) -> T {
         env!("CARGO_MANIFEST_DIR")
     );
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
-
-/// Percent-encodes a query value.
-fn enc(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 on_both_backends!(the_right_resolution_is_in_the_top_three);

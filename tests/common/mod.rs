@@ -434,6 +434,19 @@ impl TestApp {
     }
 }
 
+/// Percent-encodes a query-string value.
+pub fn enc(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 /// A valid filing body.
 pub fn filing(title: &str) -> Value {
     json!({
