@@ -92,7 +92,10 @@ pub async fn status(url: &str) -> anyhow::Result<SchemaStatus> {
             return Ok(compare(&[]));
         }
     }
-    let db = Database::connect(url)
+    let mut options = sea_orm::ConnectOptions::new(url.to_owned());
+    // An operator's command: its own answer, not every statement it ran.
+    options.max_connections(1).sqlx_logging(false);
+    let db = Database::connect(options)
         .await
         .context("Failed to connect to the database")?;
     let applied = applied(&db).await;
