@@ -133,3 +133,26 @@ async fn words_match_their_forms_and_rank_by_relevance(app: TestApp) {
     .await
     .expect_problem(422, "validation_failed");
 }
+
+on_both_backends!(requests_from_before_the_index_are_indexed_at_migration);
+
+/// A database whose requests predate the index (or were loaded around it)
+/// is indexed when the service migrates it, and then searched like any.
+async fn requests_from_before_the_index_are_indexed_at_migration(app: TestApp) {
+    let org = org(&app).await;
+    let scarf = file(&app, &org.front_a, "Écharpe rouge en laine", "").await;
+    let belt = file(&app, &org.front_a, "Ceinture en cuir", "").await;
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    use sea_orm::ConnectionTrait;
+    db.execute_unprepared("DELETE FROM search_terms")
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+    assert!(found(&app, &org.manager_a, "echarpe").await.is_empty());
+
+    app.store.migrate(&app.database_url).await.unwrap();
+
+    assert_eq!(found(&app, &org.manager_a, "echarpes").await, vec![scarf]);
+    assert_eq!(found(&app, &org.manager_a, "cuir").await, vec![belt]);
+    assert!(app.count("SELECT COUNT(*) AS n FROM search_terms").await > 4);
+}
