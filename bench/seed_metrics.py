@@ -147,6 +147,18 @@ TEXTS = {
          "Points credited"),
     ],
 }
+# Realistic text: half the requests take the words of a labelled past request
+# (French and English, as shops write them: tests/fixtures/knowledge/past.json,
+# the set that measures the knowledge at intake) and its resolution, so that
+# search and knowledge are measured over a real vocabulary, not templates alone.
+P_REAL_TEXT = 0.5
+REAL_TEXTS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures",
+                               "knowledge", "past.json")
+with open(REAL_TEXTS_FILE, encoding="utf-8") as _texts:
+    REAL_TEXTS: dict[str, list[dict]] = {}
+    for _record in json.load(_texts):
+        REAL_TEXTS.setdefault(_record["category"], []).append(_record)
+
 ITEMS = ["trousers", "jeans", "shirts", "dresses", "jackets", "coats", "shoes", "trainers",
          "scarves", "knitwear", "swimwear", "suits", "belts", "bags", "socks"]
 SIZES = ["36", "38", "40", "42", "44", "46", "48", "S", "M", "L", "XL", "XXL"]
@@ -573,11 +585,18 @@ class Generator:
         kind, category, urgency, channel = self.kind(), self.category(), self.urgency(), self.channel()
         ack_s, res_s = self.policies[urgency]
         ack_us, res_us = ack_s * SECOND, res_s * SECOND
-        title, description, expectation = self.one_of(TEXTS[category])
-        values = {"item": self.one_of(ITEMS), "size": self.one_of(SIZES), "n": 5 + int(random_() * 36)}
-        title = title.format(**values)
-        description = description.format(**values)
-        expectation = expectation.format(**values)
+        real = REAL_TEXTS.get(category) if random_() < P_REAL_TEXT else None
+        if real:
+            record = self.one_of(real)
+            title, description, expectation = record["title"], record["description"], record["customer_expectation"]
+            self.resolution = record["resolution_note"]
+        else:
+            title, description, expectation = self.one_of(TEXTS[category])
+            values = {"item": self.one_of(ITEMS), "size": self.one_of(SIZES), "n": 5 + int(random_() * 36)}
+            title = title.format(**values)
+            description = description.format(**values)
+            expectation = expectation.format(**values)
+            self.resolution = None
         customer_name = customer_contact = tracking = None
         consent = 0
         if random_() < P_CUSTOMER:
@@ -617,7 +636,7 @@ class Generator:
         filed_text = T(filed)
         text = {filed: filed_text}
         if on_spot:
-            note = self.one_of(RESOLUTION_NOTES)
+            note = self.resolution or self.one_of(RESOLUTION_NOTES)
             status, level, resolved_level, resolved_unit, resolved = "resolved", "frontline", "frontline", team_id, filed
             events.append((uuid7(filed), rid, "filed", filer, None, "frontline", None, "resolved", note, 0, filed_text))
         else:
@@ -680,7 +699,10 @@ class Generator:
                         actor = org.leader
                 # Anyone of the team may resolve while the managers hold it: the front line.
                 answered_level = "frontline" if (level == "manager" and actor == front) else level
-                event_note = note = self.one_of(RESOLUTION_NOTES if action == "resolve" else DECLINE_NOTES)
+                if action == "resolve":
+                    event_note = note = self.resolution or self.one_of(RESOLUTION_NOTES)
+                else:
+                    event_note = note = self.one_of(DECLINE_NOTES)
                 status = "resolved" if action == "resolve" else "declined"
                 resolved_level, resolved_unit = answered_level, unit
                 level, unit, resolved, assignee = "frontline", team_id, at, None

@@ -944,7 +944,7 @@ impl Store {
         let documents = self.requests_ever_filed().await?;
         let mut rarities = Vec::with_capacity(words.len());
         for word in words {
-            let containing = crate::search::containing(&self.db, word, RARITY_CAP).await?;
+            let containing = self.containing(word, RARITY_CAP).await?;
             rarities.push(rarity(documents, containing));
         }
         let matched = crate::search::matches(&self.db, words, ids).await?;

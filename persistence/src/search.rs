@@ -8,7 +8,10 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
-use sea_orm::sea_query::{Query, SimpleExpr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sea_orm::sea_query::{Alias, Expr, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -122,25 +125,62 @@ pub(crate) async fn matches<C: ConnectionTrait>(
     Ok(matched)
 }
 
-/// How many requests have a term of `word`, counting up to `cap` (enough
-/// to tell a rare word from a common one).
-pub(crate) async fn containing<C: ConnectionTrait>(
+/// How many index rows have a term of `word`, counting up to `cap` (enough
+/// to tell a rare word from a common one; a request matched by two forms of
+/// a word counts twice, which rarity can bear), in the database.
+async fn count_rows<C: ConnectionTrait>(
     conn: &C,
     word: &QueryWord,
     cap: u64,
 ) -> anyhow::Result<u64> {
-    let ids: Vec<Uuid> = search_term::Entity::find()
-        .select_only()
-        .column(search_term::Column::RequestId)
-        .filter(term_condition(word))
+    let capped = Query::select()
+        .expr(Expr::val(1))
+        .from(search_term::Entity)
+        .cond_where(term_condition(word))
         .limit(cap)
-        .into_tuple()
-        .all(conn)
+        .to_owned();
+    let count = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from_subquery(capped, Alias::new("capped"))
+        .to_owned();
+    let row = conn
+        .query_one_raw(conn.get_database_backend().build(&count))
         .await
         .context("Failed to count a word's requests")?;
-    // A prefix can match several terms of one request: count requests.
-    let distinct: std::collections::HashSet<Uuid> = ids.into_iter().collect();
-    Ok(distinct.len() as u64)
+    let n: i64 = row.map_or(Ok(0), |r| r.try_get("", "n"))?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// How long a word's count is kept: rarity moves slowly, and a member
+/// typing at intake asks for the same words again and again.
+const WORD_COUNT_TTL: Duration = Duration::from_secs(60);
+/// Words kept at most; past that the cache starts again.
+const WORD_COUNTS_KEPT: usize = 10_000;
+
+/// Words' counts, kept a minute.
+#[derive(Clone, Default)]
+pub(crate) struct WordCounts(Arc<Mutex<HashMap<String, (Instant, u64)>>>);
+
+impl Store {
+    /// How many requests have a term of `word`, up to `cap` (from the
+    /// cache when counted less than a minute ago).
+    pub(crate) async fn containing(&self, word: &QueryWord, cap: u64) -> anyhow::Result<u64> {
+        let key = format!("{cap}:{:?}", word.lookups());
+        if let Ok(counts) = self.word_counts.0.lock()
+            && let Some((at, n)) = counts.get(&key)
+            && at.elapsed() < WORD_COUNT_TTL
+        {
+            return Ok(*n);
+        }
+        let n = count_rows(&self.db, word, cap).await?;
+        if let Ok(mut counts) = self.word_counts.0.lock() {
+            if counts.len() >= WORD_COUNTS_KEPT {
+                counts.clear();
+            }
+            counts.insert(key, (Instant::now(), n));
+        }
+        Ok(n)
+    }
 }
 
 impl Store {
@@ -267,7 +307,7 @@ impl Store {
         let documents = self.requests_ever_filed().await?;
         let mut rarities = Vec::with_capacity(words.len());
         for word in &words {
-            rarities.push(rarity(documents, containing(&self.db, word, 10_000).await?));
+            rarities.push(rarity(documents, self.containing(word, 10_000).await?));
         }
         let mut matched = matches(&self.db, &words, &candidates).await?;
         let mut past = Vec::with_capacity(candidates.len());

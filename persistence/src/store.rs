@@ -48,6 +48,8 @@ pub struct Store {
     write_lock: Option<Arc<Mutex<()>>>,
     pub(crate) policies: PolicyCache,
     pub(crate) rules: RuleCache,
+    /// How many requests have each searched word, kept a minute.
+    pub(crate) word_counts: crate::search::WordCounts,
     /// SQLite only: the last request number given, read from the database
     /// on first use, then counted here under the writer lock (SQLite serves
     /// one process).
@@ -193,6 +195,7 @@ impl Store {
             write_lock: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
             policies: PolicyCache::default(),
             rules: RuleCache::default(),
+            word_counts: crate::search::WordCounts::default(),
             last_number: Arc::default(),
             filings: None,
             wakeups: tokio::sync::broadcast::channel(1024).0,
