@@ -17,18 +17,18 @@ use crate::startup::AppState;
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
-    #[param(value_type = Option<Vec<crate::openapi::StatusName>>, style = Form, explode = false)]
+    #[param(value_type = Option<Vec<crate::openapi::StatusName>>, style = Form, explode = false, min_items = 1)]
     pub status: Option<String>,
-    #[param(value_type = Option<Vec<crate::openapi::LevelName>>, style = Form, explode = false)]
+    #[param(value_type = Option<Vec<crate::openapi::LevelName>>, style = Form, explode = false, min_items = 1)]
     pub level: Option<String>,
     /// The unit that holds the request now.
     #[param(value_type = Option<uuid::Uuid>)]
     pub unit_id: Option<String>,
-    #[param(value_type = Option<Vec<crate::openapi::CategoryName>>, style = Form, explode = false)]
+    #[param(value_type = Option<Vec<crate::openapi::CategoryName>>, style = Form, explode = false, min_items = 1)]
     pub category: Option<String>,
-    #[param(value_type = Option<Vec<crate::openapi::KindName>>, style = Form, explode = false)]
+    #[param(value_type = Option<Vec<crate::openapi::KindName>>, style = Form, explode = false, min_items = 1)]
     pub kind: Option<String>,
-    #[param(value_type = Option<Vec<crate::openapi::UrgencyName>>, style = Form, explode = false)]
+    #[param(value_type = Option<Vec<crate::openapi::UrgencyName>>, style = Form, explode = false, min_items = 1)]
     pub urgency: Option<String>,
     /// Only requests I filed.
     #[param(value_type = Option<bool>)]
