@@ -10,22 +10,28 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 const DURATION: &str = "http_request_duration_seconds";
 
-/// Installs the global recorder once and returns its handle.
+/// Installs the global recorder once and returns its handle. Under a lock:
+/// servers started at once in one process (tests) would otherwise both try
+/// to install it, and the second would fail before the first had kept its
+/// handle.
 pub fn recorder() -> anyhow::Result<PrometheusHandle> {
-    static HANDLE: std::sync::OnceLock<PrometheusHandle> = std::sync::OnceLock::new();
-    if let Some(handle) = HANDLE.get() {
-        return Ok(handle.clone());
+    static HANDLE: std::sync::Mutex<Option<PrometheusHandle>> = std::sync::Mutex::new(None);
+    let mut handle = HANDLE
+        .lock()
+        .map_err(|_| anyhow::anyhow!("the metrics recorder's lock is poisoned"))?;
+    if let Some(installed) = &*handle {
+        return Ok(installed.clone());
     }
-    let handle = PrometheusBuilder::new()
+    let installed = PrometheusBuilder::new()
         .set_buckets_for_metric(
             Matcher::Full(DURATION.to_owned()),
             &[
                 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
             ],
         )?
-        .install_recorder()
-        .or_else(|error| HANDLE.get().cloned().ok_or(error))?;
-    Ok(HANDLE.get_or_init(|| handle).clone())
+        .install_recorder()?;
+    *handle = Some(installed.clone());
+    Ok(installed)
 }
 
 /// Middleware: counts and times every request by its route pattern.
