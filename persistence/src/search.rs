@@ -253,8 +253,10 @@ impl Store {
 }
 
 /// Candidates taken per query word for the knowledge shown at intake: the
-/// newest answered requests with a form of the word.
-const KNOWLEDGE_CANDIDATES_PER_WORD: u64 = 500;
+/// newest answered requests with a form of the word...
+const KNOWLEDGE_CANDIDATES_PER_WORD: u64 = 200;
+/// ...for the text's rarest words, at most this many.
+const KNOWLEDGE_CANDIDATE_WORDS: usize = 3;
 
 /// A past resolution shown at intake: nothing of the customer, of the
 /// members, of comments.
@@ -286,12 +288,23 @@ impl Store {
             return Ok(vec![]);
         }
         let answered = [Status::Resolved.as_str(), Status::Closed.as_str()];
-        let mut candidates: Vec<Uuid> = Vec::new();
+        let documents = self.requests_ever_filed().await?;
+        let mut counts = Vec::with_capacity(words.len());
         for word in &words {
+            counts.push(self.containing(word, 10_000).await?);
+        }
+        let rarities: Vec<f64> = counts.iter().map(|&n| rarity(documents, n)).collect();
+        // Candidates come from the rarest words: they carry most of the
+        // text's weight, so a resolution without any of them cannot cover
+        // enough of it to be shown.
+        let mut by_rarity: Vec<usize> = (0..words.len()).collect();
+        by_rarity.sort_by_key(|&i| counts[i]);
+        let mut candidates: Vec<Uuid> = Vec::new();
+        for &i in by_rarity.iter().take(KNOWLEDGE_CANDIDATE_WORDS) {
             let ids: Vec<Uuid> = request::Entity::find()
                 .select_only()
                 .column(request::Column::Id)
-                .filter(has_word(word))
+                .filter(has_word(&words[i]))
                 .filter(request::Column::Status.is_in(answered))
                 .filter(request::Column::ResolutionNote.is_not_null())
                 .order_by_desc(request::Column::Id)
@@ -304,11 +317,6 @@ impl Store {
         }
         candidates.sort_unstable();
         candidates.dedup();
-        let documents = self.requests_ever_filed().await?;
-        let mut rarities = Vec::with_capacity(words.len());
-        for word in &words {
-            rarities.push(rarity(documents, self.containing(word, 10_000).await?));
-        }
         let mut matched = matches(&self.db, &words, &candidates).await?;
         let mut past = Vec::with_capacity(candidates.len());
         for chunk in candidates.chunks(1_000) {

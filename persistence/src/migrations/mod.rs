@@ -15,6 +15,7 @@ mod m20261204_000010_board_indexes;
 mod m20261204_000012_create_audit_log;
 mod m20261205_000013_create_search_terms;
 mod m20261205_000014_add_initiative_demand;
+mod m20261205_000015_index_follow_ups_by_request;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000012_create_audit_log::Migration),
             Box::new(m20261205_000013_create_search_terms::Migration),
             Box::new(m20261205_000014_add_initiative_demand::Migration),
+            Box::new(m20261205_000015_index_follow_ups_by_request::Migration),
         ]
     }
 }
