@@ -4,12 +4,32 @@
 #
 #   BENCH_DIR=...; ROOT=...; LOG_TAG=metrics; source "$BENCH_DIR/lib.sh"
 #
-# Used by bench/metrics.sh, bench/pages.sh, bench/run.sh and bench/live.sh.
+# Used by every bench/*.sh script.
 
 LOG_TAG="${LOG_TAG:-bench}"
 
 log() { printf '[%s %s] %s\n' "$LOG_TAG" "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+
+# on_exit_run FUNCTION: when the script ends, by itself, by `die`, Ctrl-C or SIGTERM,
+# runs FUNCTION (stop the server, remove the run's copy…), and when it did not end
+# well says so and where the partial results are ($RESULTS, when set).
+on_exit_run() {
+  EXIT_CLEANUP="$1"
+  trap _on_exit EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+_on_exit() {
+  local rc=$?
+  trap - EXIT INT TERM
+  "$EXIT_CLEANUP" || true
+  if [[ $rc -ne 0 ]]; then
+    log "benchmark aborted (exit $rc)"
+    [[ -n "${RESULTS:-}" ]] && log "partial results in $RESULTS"
+  fi
+  exit "$rc"
+}
 
 # free_port -> a TCP port free on 127.0.0.1 right now
 free_port() {

@@ -37,17 +37,11 @@ source "$BENCH_DIR/lib.sh"
 
 SERVER_PID=""
 RUN_TMP=""
-on_exit() {
-  local rc=$?
-  trap - EXIT INT TERM
+cleanup() {
   stop_pid "$SERVER_PID" 10
   [[ -n "$RUN_TMP" ]] && rm -rf "$RUN_TMP"
-  [[ $rc -ne 0 ]] && log "benchmark aborted (exit $rc)"
-  exit "$rc"
 }
-trap on_exit EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit_run cleanup
 
 command -v curl >/dev/null || die "curl is required"
 command -v python3 >/dev/null || die "python3 is required"

@@ -70,19 +70,7 @@ cleanup() {
   fi
 }
 
-on_exit() {
-  local rc=$?
-  trap - EXIT INT TERM
-  cleanup
-  if [[ $rc -ne 0 ]]; then
-    log "benchmark aborted (exit $rc)"
-    [[ -n "${RESULTS:-}" ]] && log "partial results in $RESULTS"
-  fi
-  exit "$rc"
-}
-trap on_exit EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit_run cleanup
 
 # ---------------------------------------------------------------- prerequisites
 command -v curl >/dev/null || die "curl is required"

@@ -49,20 +49,11 @@ done
 
 SERVER_PID=""
 RUN_TMP=""
-on_exit() {
-  local rc=$?
-  trap - EXIT INT TERM
+cleanup() {
   stop_pid "$SERVER_PID" 30
   [[ -n "$RUN_TMP" ]] && rm -rf "$RUN_TMP"
-  if [[ $rc -ne 0 ]]; then
-    log "benchmark aborted (exit $rc)"
-    [[ -n "${RESULTS:-}" ]] && log "partial results in $RESULTS"
-  fi
-  exit "$rc"
 }
-trap on_exit EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit_run cleanup
 
 command -v curl >/dev/null || die "curl is required"
 ensure_wrk
