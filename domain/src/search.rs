@@ -64,6 +64,22 @@ pub enum Field {
     Title = 3,
 }
 
+impl Field {
+    /// How much a match in this field counts (and how the index stores it).
+    pub const fn weight(self) -> u8 {
+        self as u8
+    }
+
+    /// The field a stored weight stands for (an unknown one counts least).
+    pub const fn of_weight(weight: i16) -> Field {
+        match weight {
+            3 => Field::Title,
+            2 => Field::Expectation,
+            _ => Field::Description,
+        }
+    }
+}
+
 /// The accented letters of French (and a few neighbours) and what they fold
 /// to. Applied after lower-casing.
 fn fold_char(c: char, out: &mut String) {
@@ -262,7 +278,7 @@ pub fn relevance(rarities: &[f64], matched: &[Option<Field>]) -> f64 {
     rarities
         .iter()
         .zip(matched)
-        .filter_map(|(rarity, field)| field.map(|f| rarity * f64::from(f as u8)))
+        .filter_map(|(rarity, field)| field.map(|f| rarity * f64::from(f.weight())))
         .sum()
 }
 
@@ -446,6 +462,9 @@ mod tests {
         ]);
         assert_eq!(terms["pantalon"], Field::Title);
         assert_eq!(terms["beig"], Field::Expectation);
+        for field in [Field::Title, Field::Expectation, Field::Description] {
+            assert_eq!(Field::of_weight(i16::from(field.weight())), field);
+        }
     }
 
     #[test]

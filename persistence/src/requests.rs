@@ -298,8 +298,6 @@ pub(crate) fn request_condition(
 
 /// A searched list ranks the newest this many matches.
 pub const RELEVANCE_WINDOW: u64 = 1_000;
-/// How far a word's requests are counted to weigh its rarity.
-const RARITY_CAP: u64 = 10_000;
 
 /// The deadline a list sorted by deadline orders by: the next one of an
 /// open request, the resolve deadline of an answered one.
@@ -940,38 +938,19 @@ impl Store {
         words: &[upturn_domain::search::QueryWord],
         ids: &[Uuid],
     ) -> anyhow::Result<Vec<Uuid>> {
-        use upturn_domain::search::{rarity, relevance};
-        let documents = self.requests_ever_filed().await?;
-        let mut rarities = Vec::with_capacity(words.len());
-        for word in words {
-            let containing = self.containing(word, RARITY_CAP).await?;
-            rarities.push(rarity(documents, containing));
-        }
+        let rarities = self.rarities(words).await?;
         let matched = crate::search::matches(&self.db, words, ids).await?;
         let mut scored: Vec<(f64, Uuid)> = ids
             .iter()
             .map(|id| {
-                let score = matched.get(id).map_or(0.0, |m| relevance(&rarities, m));
+                let score = matched
+                    .get(id)
+                    .map_or(0.0, |m| upturn_domain::search::relevance(&rarities, m));
                 (score, *id)
             })
             .collect();
         scored.sort_by(|(a, ida), (b, idb)| b.total_cmp(a).then_with(|| idb.cmp(ida)));
         Ok(scored.into_iter().map(|(_, id)| id).collect())
-    }
-
-    /// How many requests were ever filed: the highest request number (one
-    /// look-up of its unique index, where a count would read them all).
-    pub(crate) async fn requests_ever_filed(&self) -> anyhow::Result<u64> {
-        let highest: Option<i64> = request::Entity::find()
-            .select_only()
-            .column(request::Column::Number)
-            .order_by_desc(request::Column::Number)
-            .limit(1)
-            .into_tuple()
-            .one(&self.db)
-            .await
-            .context("Failed to read the highest request number")?;
-        Ok(highest.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
     }
 
     /// The timeline of a request the actor may see, oldest first.

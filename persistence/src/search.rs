@@ -38,7 +38,7 @@ fn rows_of(request: &Request) -> impl Iterator<Item = search_term::ActiveModel> 
     .map(|(term, field)| search_term::ActiveModel {
         term: sea_orm::Set(term),
         request_id: sea_orm::Set(request.id),
-        weight: sea_orm::Set(field as i16),
+        weight: sea_orm::Set(i16::from(field.weight())),
     })
 }
 
@@ -109,11 +109,7 @@ pub(crate) async fn matches<C: ConnectionTrait>(
             .await
             .context("Failed to read the matched terms")?;
         for (term, id, weight) in rows {
-            let field = match weight {
-                3 => Field::Title,
-                2 => Field::Expectation,
-                _ => Field::Description,
-            };
+            let field = Field::of_weight(weight);
             let best = matched.entry(id).or_insert_with(|| vec![None; words.len()]);
             for (i, word) in words.iter().enumerate() {
                 if word.matches(&term) && best[i].is_none_or(|b| b < field) {
@@ -161,18 +157,48 @@ const WORD_COUNTS_KEPT: usize = 10_000;
 #[derive(Clone, Default)]
 pub(crate) struct WordCounts(Arc<Mutex<HashMap<String, (Instant, u64)>>>);
 
+/// How far a word's requests are counted to weigh its rarity.
+const RARITY_CAP: u64 = 10_000;
+
 impl Store {
-    /// How many requests have a term of `word`, up to `cap` (from the
-    /// cache when counted less than a minute ago).
-    pub(crate) async fn containing(&self, word: &QueryWord, cap: u64) -> anyhow::Result<u64> {
-        let key = format!("{cap}:{:?}", word.lookups());
+    /// How rare each of `words` is (`upturn_domain::search::rarity`), for
+    /// ranking a list search and the knowledge shown at intake alike.
+    pub(crate) async fn rarities(&self, words: &[QueryWord]) -> anyhow::Result<Vec<f64>> {
+        let documents = self.requests_ever_filed().await?;
+        let mut rarities = Vec::with_capacity(words.len());
+        for word in words {
+            let containing = self.containing(word).await?;
+            rarities.push(upturn_domain::search::rarity(documents, containing));
+        }
+        Ok(rarities)
+    }
+
+    /// How many requests were ever filed: the highest request number (one
+    /// look-up of its unique index, where a count would read them all).
+    async fn requests_ever_filed(&self) -> anyhow::Result<u64> {
+        let highest: Option<i64> = request::Entity::find()
+            .select_only()
+            .column(request::Column::Number)
+            .order_by_desc(request::Column::Number)
+            .limit(1)
+            .into_tuple()
+            .one(&self.db)
+            .await
+            .context("Failed to read the highest request number")?;
+        Ok(highest.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
+    }
+
+    /// How many requests have a term of `word`, up to [`RARITY_CAP`] (from
+    /// the cache when counted less than a minute ago).
+    async fn containing(&self, word: &QueryWord) -> anyhow::Result<u64> {
+        let key = format!("{:?}", word.lookups());
         if let Ok(counts) = self.word_counts.0.lock()
             && let Some((at, n)) = counts.get(&key)
             && at.elapsed() < WORD_COUNT_TTL
         {
             return Ok(*n);
         }
-        let n = count_rows(&self.db, word, cap).await?;
+        let n = count_rows(&self.db, word, RARITY_CAP).await?;
         if let Ok(mut counts) = self.word_counts.0.lock() {
             if counts.len() >= WORD_COUNTS_KEPT {
                 counts.clear();
@@ -281,24 +307,19 @@ impl Store {
         limit: usize,
     ) -> anyhow::Result<Vec<KnownResolution>> {
         use upturn_domain::Status;
-        use upturn_domain::search::{Outcome, Past, query_words, rank_resolutions, rarity};
+        use upturn_domain::search::{Outcome, Past, query_words, rank_resolutions};
 
         let words = query_words(text);
         if words.is_empty() {
             return Ok(vec![]);
         }
         let answered = [Status::Resolved.as_str(), Status::Closed.as_str()];
-        let documents = self.requests_ever_filed().await?;
-        let mut counts = Vec::with_capacity(words.len());
-        for word in &words {
-            counts.push(self.containing(word, 10_000).await?);
-        }
-        let rarities: Vec<f64> = counts.iter().map(|&n| rarity(documents, n)).collect();
+        let rarities = self.rarities(&words).await?;
         // Candidates come from the rarest words: they carry most of the
         // text's weight, so a resolution without any of them cannot cover
         // enough of it to be shown.
         let mut by_rarity: Vec<usize> = (0..words.len()).collect();
-        by_rarity.sort_by_key(|&i| counts[i]);
+        by_rarity.sort_by(|&a, &b| rarities[b].total_cmp(&rarities[a]));
         let mut candidates: Vec<Uuid> = Vec::new();
         for &i in by_rarity.iter().take(KNOWLEDGE_CANDIDATE_WORDS) {
             let ids: Vec<Uuid> = request::Entity::find()
