@@ -29,6 +29,26 @@ pub struct RuleInput {
     pub active: bool,
 }
 
+impl RuleInput {
+    /// The rule this input makes, as rule `id` at `version`, targeting a
+    /// unit of `kind`.
+    fn rule(&self, id: Uuid, kind: UnitKind, version: i64) -> RoutingRule {
+        RoutingRule {
+            id,
+            name: self.name.clone(),
+            position: self.position,
+            matches: self.matches.clone(),
+            target: RouteTarget {
+                unit_id: self.target_unit_id,
+                kind,
+            },
+            on_filing: self.on_filing,
+            active: self.active,
+            version,
+        }
+    }
+}
+
 fn json<T: serde::Serialize>(value: &T) -> anyhow::Result<String> {
     serde_json::to_string(value).context("Failed to encode a rule")
 }
@@ -196,21 +216,10 @@ impl Store {
     ) -> Result<RoutingRule, StoreError> {
         let kind = self.check_target(input.target_unit_id).await?;
         let id = Uuid::now_v7();
-        let created = RoutingRule {
-            id,
-            name: input.name.clone(),
-            position: input.position,
-            matches: input.matches.clone(),
-            target: RouteTarget {
-                unit_id: input.target_unit_id,
-                kind,
-            },
-            on_filing: input.on_filing,
-            active: input.active,
-            version: 1,
-        };
+        let created = input.rule(id, kind, 1);
+        let now = self.now();
         let tx = self.write().await?;
-        routing_rule::Entity::insert(rule_row(id, &input, 1, self.now())?)
+        routing_rule::Entity::insert(rule_row(id, &input, 1, now)?)
             .exec_without_returning(&*tx)
             .await
             .context("Failed to insert a routing rule")?;
@@ -220,8 +229,8 @@ impl Store {
             before: None,
             after: Some(audit::rule_shape(&created)),
         };
-        audit::record(&*tx, self.now(), actor, change).await?;
-        crate::idempotency::remember(&*tx, idem, &created, self.now()).await?;
+        audit::record(&*tx, now, actor, change).await?;
+        crate::idempotency::remember(&*tx, idem, &created, now).await?;
         tx.commit().await?;
         self.settings_changed().await?;
         Ok(created)
@@ -247,19 +256,7 @@ impl Store {
         let version = row.version;
         // The target's kind is not part of the public shape.
         let before = rule_from_row(row.clone(), &HashMap::new())?;
-        let after = RoutingRule {
-            id,
-            name: input.name.clone(),
-            position: input.position,
-            matches: input.matches.clone(),
-            target: RouteTarget {
-                unit_id: input.target_unit_id,
-                kind,
-            },
-            on_filing: input.on_filing,
-            active: input.active,
-            version: version + 1,
-        };
+        let after = input.rule(id, kind, version + 1);
         let mut next = rule_row(id, &input, row.version + 1, self.now())?;
         next.created_at = Set(row.created_at);
         next.id = sea_orm::ActiveValue::NotSet;
