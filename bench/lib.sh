@@ -181,11 +181,61 @@ seeded_cache() {
   CACHE_INFO="$CACHE.json"
   SEEDED_NOW=0
   local verdict
-  verdict="$(python3 - "$CACHE" "$CACHE_INFO" "$BENCH_DIR/seed_metrics.py" "$N" "$SEED" "$DAYS" "$SEED_MAX_AGE_HOURS" <<'PY'
+  verdict="no cached file"
+  [[ -e "$CACHE" ]] && verdict="$(seed_verdict "$CACHE_INFO")"
+  if [[ "$RESEED" == "1" || "$verdict" != "ok" ]]; then
+    [[ "$RESEED" == "1" ]] && verdict="RESEED=1"
+    log "seeding $N requests into $CACHE ($verdict)"
+    python3 "$BENCH_DIR/seed_metrics.py" --db "$CACHE" --requests "$N" --seed "$SEED" --days "$DAYS" \
+      --bin "$BIN" --force 2>&1 | tee "$RESULTS/seed.log" >&2
+    [[ "${PIPESTATUS[0]}" == "0" ]] || die "seeding failed"
+    SEEDED_NOW=1
+  else
+    log "reusing $CACHE (same seeder, N, seed and period)"
+  fi
+  read_seed_info "$CACHE_INFO"
+  CACHE_BYTES="$(stat -L -c %s "$CACHE")"
+}
+
+# seeded_postgres: the same for PostgreSQL: seeds N requests into the database
+# upturn_seed_<N> on PG_HOST:PG_PORT (created when missing, kept between runs), or
+# reuses it on the same conditions as seeded_cache, and as long as it holds N requests.
+# Needs what seeded_cache needs and PG_HOST, PG_PORT, PG_USER, PG_ADMIN_DB. Sets
+# PG_SEED_DB, PG_SEED_URL, SEEDED_NOW and what the seeder recorded.
+seeded_postgres() {
+  PG_SEED_DB="upturn_seed_$N"
+  PG_SEED_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/$PG_SEED_DB"
+  local info="$BENCH_DIR/results/seed-postgres-$PG_SEED_DB.json" held verdict
+  SEEDED_NOW=0
+  if ! psql -X -q -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_SEED_DB" -c 'SELECT 1' >/dev/null 2>&1; then
+    log "creating database $PG_SEED_DB"
+    psql_admin "CREATE DATABASE \"$PG_SEED_DB\"" >/dev/null || die "could not create database $PG_SEED_DB"
+  fi
+  held="$(psql -X -A -t -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_SEED_DB" \
+    -c 'SELECT COUNT(*) FROM requests' 2>/dev/null || echo 0)"
+  verdict="holds $held requests"
+  [[ "$held" -ge "$N" ]] && verdict="$(seed_verdict "$info")"
+  if [[ "$RESEED" == "1" || "$verdict" != "ok" ]]; then
+    [[ "$RESEED" == "1" ]] && verdict="RESEED=1"
+    log "seeding $N requests into $PG_SEED_DB ($verdict)"
+    python3 "$BENCH_DIR/seed_metrics.py" --postgres "$PG_SEED_URL" --requests "$N" --seed "$SEED" \
+      --days "$DAYS" --bin "$BIN" --force --info "$info" 2>&1 | tee "$RESULTS/seed.log" >&2
+    [[ "${PIPESTATUS[0]}" == "0" ]] || die "seeding failed"
+    SEEDED_NOW=1
+  else
+    log "reusing $PG_SEED_DB (same seeder, N, seed and period)"
+  fi
+  read_seed_info "$info"
+}
+
+# seed_verdict INFO: "ok" when the seed described by INFO was made by this seeder with
+# N, SEED and DAYS less than SEED_MAX_AGE_HOURS ago, else why not.
+seed_verdict() {
+  python3 - "$1" "$BENCH_DIR/seed_metrics.py" "$N" "$SEED" "$DAYS" "$SEED_MAX_AGE_HOURS" <<'PY'
 import datetime, hashlib, json, os, sys
-db, info_path, seeder, n, seed, days, max_age = sys.argv[1:]
-if not os.path.exists(db) or not os.path.exists(info_path):
-    print("no cached file"); sys.exit()
+info_path, seeder, n, seed, days, max_age = sys.argv[1:]
+if not os.path.exists(info_path):
+    print("no record of its seeding"); sys.exit()
 info = json.load(open(info_path))
 sha = hashlib.sha256(open(seeder, "rb").read()).hexdigest()
 seeded = datetime.datetime.fromisoformat(info["seeded_at"].replace("Z", "+00:00"))
@@ -199,21 +249,13 @@ elif age_h > float(max_age):
 else:
     print("ok")
 PY
-)"
-  if [[ "$RESEED" == "1" || "$verdict" != "ok" ]]; then
-    [[ "$RESEED" == "1" ]] && verdict="RESEED=1"
-    log "seeding $N requests into $CACHE ($verdict)"
-    python3 "$BENCH_DIR/seed_metrics.py" --db "$CACHE" --requests "$N" --seed "$SEED" --days "$DAYS" \
-      --bin "$BIN" --force 2>&1 | tee "$RESULTS/seed.log" >&2
-    [[ "${PIPESTATUS[0]}" == "0" ]] || die "seeding failed"
-    SEEDED_NOW=1
-  else
-    log "reusing $CACHE (same seeder, N, seed and period)"
-  fi
-  cp "$CACHE_INFO" "$RESULTS/seed.json"
+}
 
-  # What the seeder recorded: credentials, period, timings.
-  eval "$(python3 - "$CACHE_INFO" <<'PY'
+# read_seed_info INFO: copies the seed's record to $RESULTS/seed.json and sets what the
+# seeder recorded: credentials, period, timings.
+read_seed_info() {
+  cp "$1" "$RESULTS/seed.json"
+  eval "$(python3 - "$1" <<'PY'
 import json, shlex, sys
 info = json.load(open(sys.argv[1]))
 for name, key in [("LEADER_EMAIL", "leader_email"), ("PASSWORD", "password"),
@@ -224,7 +266,6 @@ for name, key in [("LEADER_EMAIL", "leader_email"), ("PASSWORD", "password"),
     print(f"{name}={shlex.quote(str(info.get(key, 'n/a')))}")
 PY
 )"
-  CACHE_BYTES="$(stat -L -c %s "$CACHE")"
 }
 
 # copy_seeded DIR: copies the seeded file (after seeded_cache) to DIR/bench.db for this

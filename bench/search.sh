@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Search, knowledge and list pages over a large seeded history (SQLite), with
-# the same run's GET /healthz ceiling (issue 16).
+# Search, knowledge and list pages over a large seeded history, on SQLite or
+# PostgreSQL, with the same run's GET /healthz ceiling (issue 16).
 #
 #   bash bench/search.sh                         # 1,000,000 requests (the cache of metrics.sh)
+#   BACKEND=postgres bash bench/search.sh        # the same on PostgreSQL (database upturn_seed_<N>)
 #   N=20000 SKIP_BUILD=1 bash bench/search.sh    # a quick run
 #
 # 1. release build (SKIP_BUILD=1 skips); the seeded file of bench/metrics.sh (half the
 #    requests carry the words of the labelled set tests/fixtures/knowledge/past.json,
-#    French and English), copied for the run; `upturn migrate` builds what is derived
-#    from the rows (metric roll-ups, the search index) and is timed;
+#    French and English), copied for the run — with BACKEND=postgres, the same requests
+#    seeded once into the database upturn_seed_<N>, kept between runs and served in
+#    place; `upturn migrate` builds what is derived from the rows (metric roll-ups, the
+#    search index) and is timed;
 # 2. as the leader (who sees every request: the widest scope), with wrk --latency:
 #    GET /api/v1/requests?q=… for words of different rarity, a prefix, two words and a
 #    reference; GET /api/v1/knowledge?text=… for texts typed at intake; the list's first
@@ -29,6 +32,11 @@ N="${N:-1000000}"
 SEED="${SEED:-20261123}"
 DAYS="${DAYS:-730}"
 RESEED="${RESEED:-0}"
+BACKEND="${BACKEND:-sqlite}"
+PG_HOST="${PG_HOST:-127.0.0.1}"
+PG_PORT="${PG_PORT:-5432}"
+PG_USER="${PG_USER:-postgres}"
+PG_ADMIN_DB="${PG_ADMIN_DB:-test}"
 SEED_MAX_AGE_HOURS="${SEED_MAX_AGE_HOURS:-168}"
 DURATION="${DURATION:-10}"                 # seconds of wrk per URL
 THREADS="${THREADS:-2}"
@@ -46,6 +54,7 @@ LIST_LIMIT_MS="${LIST_LIMIT_MS:-20}"
 for v in N DAYS DURATION HEALTHZ_DURATION DEEP_PAGES READY_TIMEOUT; do
   [[ "${!v}" =~ ^[0-9]+$ && "${!v}" -gt 0 ]] || die "$v must be a positive integer"
 done
+case "$BACKEND" in sqlite|postgres) ;; *) die "unknown BACKEND '$BACKEND' (sqlite, postgres)" ;; esac
 
 SERVER_PID=""
 RUN_TMP=""
@@ -64,9 +73,20 @@ RESULTS="$BENCH_DIR/results/$STAMP-search"
 mkdir -p "$RESULTS"
 
 # ---------------------------------------------------------------- 1. database, migrate, serve
-seeded_cache
 RUN_TMP="$(mktemp -d -p "$BENCH_DIR/results" .search-run.XXXXXX)"
-copy_seeded "$RUN_TMP"
+if [[ "$BACKEND" == sqlite ]]; then
+  seeded_cache
+  copy_seeded "$RUN_TMP"
+  DESCRIPTION="SQLite, copy of $SOURCE"
+  count_of() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True).execute(f"SELECT COUNT(*) FROM {sys.argv[2]}").fetchone()[0])' "$DB" "$1"; }
+else
+  command -v psql >/dev/null || die "psql is required for BACKEND=postgres"
+  seeded_postgres
+  DB_URL="$PG_SEED_URL"
+  SOURCE="$PG_SEED_DB"
+  DESCRIPTION="PostgreSQL, database $PG_SEED_DB on $PG_HOST:$PG_PORT"
+  count_of() { psql -X -A -t -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_SEED_DB" -c "SELECT COUNT(*) FROM $1"; }
+fi
 server_env() {
   export UPTURN_DATABASE_URL="$DB_URL" \
     UPTURN_JWT_SECRET="$JWT_SECRET" \
@@ -90,8 +110,8 @@ TOKEN="$(curl -sf -X POST "$URL/api/v1/auth/login" -H 'content-type: application
 get() { curl -sf --max-time 120 -H "Authorization: Bearer $TOKEN" "$URL$1"; }
 enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1"; }
 
-REQUESTS_N="$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True).execute("SELECT COUNT(*) FROM requests").fetchone()[0])' "$DB")"
-TERMS_N="$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True).execute("SELECT COUNT(*) FROM search_terms").fetchone()[0])' "$DB")"
+REQUESTS_N="$(count_of requests)"
+TERMS_N="$(count_of search_terms)"
 UNIT_ID="$(get '/api/v1/units?limit=200' | python3 -c 'import json,sys; print(next(u["id"] for u in json.load(sys.stdin)["items"] if u["kind"] == "team"))')"
 SINCE="$(date -u -d '30 days ago' +%Y-%m-%dT%H:%M:%SZ)"
 REFERENCE="UP-$(printf '%06d' $((REQUESTS_N / 2)))"
@@ -100,7 +120,7 @@ REFERENCE="UP-$(printf '%06d' $((REQUESTS_N / 2)))"
   echo "commit:    $(commit_desc)"
   echo "binary:    $BIN (release)"
   echo "host:      $(uname -srm), $(nproc) cores"
-  echo "database:  SQLite, copy of $SOURCE: $REQUESTS_N requests, $TERMS_N index rows; migrate ${MIGRATE_SECONDS}s"
+  echo "database:  $DESCRIPTION: $REQUESTS_N requests, $TERMS_N index rows; migrate ${MIGRATE_SECONDS}s"
   echo "wrk:       ${DURATION}s per URL, -t$THREADS -c$CONNECTIONS, as the leader (every request visible)"
   echo "load:      $(cut -d' ' -f1-3 /proc/loadavg) before the measurements"
 } >"$RESULTS/meta.txt"

@@ -1056,9 +1056,12 @@ def seed_postgres(url: str, count: int, seed: int, days: int, chunk: int, jobs: 
         log(f"{progress.totals['requests']:,} requests written as CSV in "
             f"{time.monotonic() - progress.started:.1f} s; loading with psql \\copy")
         load = ["BEGIN;"]
+        # CSV reads an unquoted empty field as NULL: an empty description is text.
+        not_null = {"requests": "description"}
         for table, cols in columns.items():
+            force = f", FORCE_NOT_NULL ({not_null[table]})" if table in not_null else ""
             load.append(f"\\copy {table} ({', '.join(cols)}) FROM '{os.path.join(workdir, table + '.csv')}' "
-                        "WITH (FORMAT csv)")
+                        f"WITH (FORMAT csv{force})")
         # `upturn serve` numbers new requests from this sequence.
         load.append("SELECT setval('request_number', (SELECT MAX(number) FROM requests));")
         load.append("COMMIT;")

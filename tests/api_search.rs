@@ -156,3 +156,102 @@ async fn requests_from_before_the_index_are_indexed_at_migration(app: TestApp) {
     assert_eq!(found(&app, &org.manager_a, "cuir").await, vec![belt]);
     assert!(app.count("SELECT COUNT(*) AS n FROM search_terms").await > 4);
 }
+
+on_both_backends!(many_matches_are_found_whole_whichever_word_leads);
+
+/// Enough requests that a search reads its words' index rows over several
+/// pages, merges the terms of a prefix and checks the caller's scope: what
+/// it finds is exactly what a plain reading of the filed texts finds, for a
+/// common word, a rare one, two common ones, a common and a rare one, and a
+/// prefix that stands for three words.
+async fn many_matches_are_found_whole_whichever_word_leads(app: TestApp) {
+    let org = org(&app).await;
+    // A fixed sequence, so that a failure can be replayed.
+    let mut state: u64 = 0x5eed;
+    let mut next = move |n: u64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % n
+    };
+    let cart = ["carte", "carton", "cartouche"];
+    // (id, team A?, words)
+    let mut filed: Vec<(String, bool, Vec<&str>)> = Vec::new();
+    // More than a page (512) of index rows for "manteau" and "bleu".
+    for i in 0..700 {
+        let mut words = vec!["manteau"];
+        if next(10) < 8 {
+            words.push("bleu");
+        }
+        if next(10) < 7 {
+            words.push(cart[next(3) as usize]);
+        }
+        if next(10) == 0 {
+            words.push("rouge");
+        }
+        let team_a = i % 3 != 0;
+        let who = if team_a { &org.front_a } else { &org.front_b };
+        let id = file(&app, who, &words.join(" "), "").await;
+        filed.push((id, team_a, words));
+    }
+    let expect = |all: &[&str], team_a_only: bool| {
+        let mut ids: Vec<String> = filed
+            .iter()
+            .filter(|(_, a, _)| *a || !team_a_only)
+            .filter(|(_, _, words)| {
+                all.iter().all(|w| match *w {
+                    "cart" => words.iter().any(|x| x.starts_with("cart")),
+                    w => words.contains(&w),
+                })
+            })
+            .map(|(id, _, _)| id.clone())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let everything = |q: &'static str, who: &'static str| {
+        let app = &app;
+        let token = match who {
+            "leader" => org.leader.token.clone(),
+            _ => org.manager_a.token.clone(),
+        };
+        async move {
+            let mut ids = Vec::new();
+            let mut cursor: Option<String> = None;
+            loop {
+                let path = match &cursor {
+                    None => format!("/api/v1/requests?limit=200&q={q}"),
+                    Some(c) => format!("/api/v1/requests?limit=200&q={q}&cursor={c}"),
+                };
+                let page = app.get(&path, &token).await.expect(200);
+                for item in page.body["items"].as_array().unwrap() {
+                    ids.push(item["id"].as_str().unwrap().to_owned());
+                }
+                match page.body["next_cursor"].as_str() {
+                    Some(c) => cursor = Some(c.to_owned()),
+                    None => break,
+                }
+            }
+            let count = ids.len();
+            ids.sort();
+            ids.dedup();
+            assert_eq!(ids.len(), count, "{q}: a request came twice");
+            ids
+        }
+    };
+    for (q, words) in [
+        ("manteau", vec!["manteau"]),
+        ("rouge", vec!["rouge"]),
+        ("manteau%20rouge", vec!["manteau", "rouge"]),
+        ("cart", vec!["cart"]),
+        ("cart%20rouge", vec!["cart", "rouge"]),
+        ("bleu%20manteau", vec!["bleu", "manteau"]),
+        ("bleu%20cart", vec!["bleu", "cart"]),
+    ] {
+        let leader = everything(q, "leader").await;
+        assert_eq!(leader, expect(&words, false), "{q}, the leader");
+        assert!(!leader.is_empty(), "{q}: the sequence files some");
+        let manager = everything(q, "manager").await;
+        assert_eq!(manager, expect(&words, true), "{q}, team A's manager");
+    }
+}

@@ -325,6 +325,9 @@ pub struct Past {
     pub category: String,
     pub outcome: Outcome,
     pub resolved_at: chrono::DateTime<chrono::Utc>,
+    /// The resolution note: a note said again (the same answer to the
+    /// same need) is shown once.
+    pub note: String,
     /// For each query word, the best field it matched in.
     pub matched: Vec<Option<Field>>,
 }
@@ -345,8 +348,9 @@ pub const MIN_COVERAGE: f64 = 0.3;
 
 /// Ranks past resolutions for a text typed at intake: relevance (see
 /// [`relevance`]) times the outcome's weight, best first, then most recent;
-/// only those covering [`MIN_COVERAGE`] of the text's weight; at most
-/// `limit`.
+/// only those covering [`MIN_COVERAGE`] of the text's weight; each note
+/// once (the best placed of those that give it, up to case and accents);
+/// at most `limit`.
 pub fn rank_resolutions(rarities: &[f64], past: &[Past], limit: usize) -> Vec<Known> {
     let total: f64 = rarities.iter().sum();
     if total <= 0.0 {
@@ -384,6 +388,14 @@ pub fn rank_resolutions(rarities: &[f64], past: &[Past], limit: usize) -> Vec<Kn
             .total_cmp(&a.score)
             .then_with(|| when.get(&b.id).cmp(&when.get(&a.id)))
             .then_with(|| a.id.cmp(&b.id))
+    });
+    let notes: std::collections::HashMap<uuid::Uuid, String> =
+        past.iter().map(|p| (p.id, fold(p.note.trim()))).collect();
+    let mut said = std::collections::HashSet::new();
+    ranked.retain(|k| {
+        notes
+            .get(&k.id)
+            .is_none_or(|note| said.insert(note.clone()))
     });
     ranked.truncate(limit);
     ranked
@@ -498,6 +510,7 @@ mod tests {
             category: category.to_owned(),
             outcome,
             resolved_at: chrono::DateTime::from_timestamp(1_800_000_000 + n as i64, 0).unwrap(),
+            note: format!("Note {n}"),
             matched: matched.to_vec(),
         }
     }
@@ -518,6 +531,26 @@ mod tests {
         let order: Vec<u128> = ranked.iter().map(|k| k.id.as_u128()).collect();
         assert_eq!(order, [2, 3, 1]);
         assert!(ranked.iter().all(|k| k.similar_count == 3));
+    }
+
+    #[test]
+    fn the_same_note_given_again_is_shown_once_where_it_ranks_best() {
+        let rarities = [1.0];
+        let title = [Some(Field::Title)];
+        let mut again = past(3, "product", Outcome::Unknown, &title);
+        again.note = "  NOTE 1 ".to_owned();
+        let ranked = rank_resolutions(
+            &rarities,
+            &[
+                past(1, "product", Outcome::Satisfied, &title),
+                past(2, "product", Outcome::Unknown, &title),
+                again,
+            ],
+            5,
+        );
+        let order: Vec<u128> = ranked.iter().map(|k| k.id.as_u128()).collect();
+        assert_eq!(order, [1, 2], "3 says what 1 says, and 1 ranks better");
+        assert_eq!(ranked[0].similar_count, 3, "repeats still count as similar");
     }
 
     #[test]

@@ -273,12 +273,7 @@ pub(crate) fn request_condition(
                 all.add(crate::search::has_word(w))
             }));
         }
-        if let Some(number) = q
-            .trim()
-            .to_uppercase()
-            .strip_prefix("UP-")
-            .and_then(|n| n.parse::<i64>().ok())
-        {
+        if let Some(number) = reference_number(q) {
             any = any.add(request::Column::Number.eq(number));
         }
         if any.is_empty() {
@@ -296,8 +291,16 @@ pub(crate) fn request_condition(
     Some(condition)
 }
 
+/// The request number a search names by its reference (`UP-000025`).
+fn reference_number(q: &str) -> Option<i64> {
+    q.trim()
+        .to_uppercase()
+        .strip_prefix("UP-")
+        .and_then(|n| n.parse::<i64>().ok())
+}
+
 /// A searched list ranks the newest this many matches.
-pub const RELEVANCE_WINDOW: u64 = 1_000;
+pub const RELEVANCE_WINDOW: usize = 1_000;
 
 /// The deadline a list sorted by deadline orders by: the next one of an
 /// open request, the resolve deadline of an answered one.
@@ -368,25 +371,24 @@ fn event_from_row(row: event::Model) -> anyhow::Result<Event> {
     })
 }
 
-/// The row of a new event, with its fresh id.
 /// Open requests past a deadline at `at`: not resolved by the resolution
 /// deadline, or still `new` past the acknowledgement deadline (the list's
 /// `overdue` filter and the `upturn_requests_overdue` gauge).
 pub(crate) fn overdue_at(at: DateTime<Utc>) -> Condition {
+    // `next_deadline_at` is the nearest deadline of an open request
+    // (`Request::next_deadline`): passed, the request is overdue. One range
+    // of the `(status, next_deadline_at, id)` index, where "resolve by
+    // passed, or new and acknowledge by passed" made SQLite gather every
+    // open request twice over.
     Condition::all()
         .add(request::Column::Status.is_in(OPEN.map(Status::as_str)))
-        .add(
-            Condition::any().add(request::Column::ResolveBy.lt(at)).add(
-                Condition::all()
-                    .add(request::Column::Status.eq(Status::New.as_str()))
-                    .add(request::Column::AcknowledgeBy.lt(at)),
-            ),
-        )
+        .add(request::Column::NextDeadlineAt.lt(at))
 }
 
 /// The statuses of a request still being worked on.
 pub(crate) const OPEN: [Status; 3] = [Status::New, Status::Acknowledged, Status::InProgress];
 
+/// The row of a new event, with its fresh id.
 pub(crate) fn event_row(request_id: Uuid, new: &NewEvent) -> (Uuid, event::ActiveModel) {
     let id = Uuid::now_v7();
     let row = event::ActiveModel {
@@ -821,20 +823,28 @@ impl Store {
         limit: u64,
     ) -> Result<Page<Request>, StoreError> {
         let bad_cursor = || StoreError::invalid("cursor", "is not a cursor this list gave");
-        let Some(mut condition) = request_condition(actor, filter, self.now()) else {
-            return Ok(Page {
-                items: vec![],
-                next_cursor: None,
-            });
+        let none = || Page {
+            items: vec![],
+            next_cursor: None,
         };
         if let (Some(q), RequestSort::Newest) = (&filter.q, filter.sort) {
             let words = upturn_domain::search::query_words(q);
             if !words.is_empty() {
+                let unsearched = RequestFilter {
+                    q: None,
+                    ..filter.clone()
+                };
+                let Some(condition) = request_condition(actor, &unsearched, self.now()) else {
+                    return Ok(none());
+                };
                 return self
-                    .list_by_relevance(condition, &words, cursor, limit)
+                    .list_by_relevance(condition, &words, reference_number(q), cursor, limit)
                     .await;
             }
         }
+        let Some(mut condition) = request_condition(actor, filter, self.now()) else {
+            return Ok(none());
+        };
         let mut query = request::Entity::find();
         match filter.sort {
             RequestSort::Newest => {
@@ -885,14 +895,16 @@ impl Store {
         }))
     }
 
-    /// A searched list, most relevant first (then newest): the newest
-    /// [`RELEVANCE_WINDOW`] requests that match every word are ranked by
+    /// A searched list, most relevant first (then newest): the request
+    /// the search names by its reference, if any, then the newest
+    /// [`RELEVANCE_WINDOW`] requests that match every word, ranked by
     /// `upturn_domain::search::relevance`; the cursor is the position of
     /// the next page in that ranking (`r<offset>`).
     async fn list_by_relevance(
         &self,
         condition: Condition,
         words: &[upturn_domain::search::QueryWord],
+        reference: Option<i64>,
         cursor: Option<&str>,
         limit: u64,
     ) -> Result<Page<Request>, StoreError> {
@@ -903,17 +915,26 @@ impl Store {
                 .and_then(|n| n.parse::<usize>().ok())
                 .ok_or_else(|| StoreError::invalid("cursor", "is not a cursor this list gave"))?,
         };
-        let ids: Vec<Uuid> = request::Entity::find()
-            .select_only()
-            .column(request::Column::Id)
-            .filter(condition)
-            .order_by_desc(request::Column::Id)
-            .limit(RELEVANCE_WINDOW)
-            .into_tuple()
-            .all(&self.db)
-            .await
-            .context("Failed to search requests")?;
-        let ranked = self.rank(words, &ids).await?;
+        let named: Option<Uuid> = match reference {
+            None => None,
+            Some(number) => request::Entity::find()
+                .select_only()
+                .column(request::Column::Id)
+                .filter(condition.clone())
+                .filter(request::Column::Number.eq(number))
+                .into_tuple()
+                .one(&self.db)
+                .await
+                .context("Failed to find a request by its reference")?,
+        };
+        let mut ids = self
+            .newest_with_words(words, condition, RELEVANCE_WINDOW)
+            .await?;
+        ids.retain(|id| Some(*id) != named);
+        let ranked: Vec<Uuid> = named
+            .into_iter()
+            .chain(self.rank(words, &ids).await?)
+            .collect();
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         let page: Vec<Uuid> = ranked.iter().skip(offset).take(limit).copied().collect();
         let next_cursor =

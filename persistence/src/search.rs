@@ -5,13 +5,13 @@
 //! (PostgreSQL compares the column with the `"C"` collation, byte by byte,
 //! as SQLite does). docs/decisions/0015-search-index.md says why.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use anyhow::Context;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use sea_orm::sea_query::{Alias, Expr, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, DynIden, Expr, ExprTrait, IntoIden, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -59,15 +59,20 @@ pub(crate) async fn index<C: ConnectionTrait>(
 
 /// The terms of `word` as a condition on `search_terms.term`.
 fn term_condition(word: &QueryWord) -> Condition {
+    term_condition_of(word, search_term::Entity.into_iden())
+}
+
+/// The terms of `word` as a condition on the `term` of `table` (a name
+/// `search_terms` goes by in a query).
+fn term_condition_of(word: &QueryWord, table: DynIden) -> Condition {
+    let term = || Expr::col((table.clone(), search_term::Column::Term));
     word.lookups()
         .into_iter()
         .fold(Condition::any(), |any, lookup| match lookup {
-            Lookup::Equal(term) => any.add(search_term::Column::Term.eq(term)),
-            Lookup::Range { from, to } => any.add(
-                Condition::all()
-                    .add(search_term::Column::Term.gte(from))
-                    .add(search_term::Column::Term.lt(to)),
-            ),
+            Lookup::Equal(t) => any.add(term().eq(t)),
+            Lookup::Range { from, to } => {
+                any.add(Condition::all().add(term().gte(from)).add(term().lt(to)))
+            }
         })
 }
 
@@ -81,6 +86,263 @@ pub(crate) fn has_word(word: &QueryWord) -> SimpleExpr {
             .cond_where(term_condition(word))
             .to_owned(),
     )
+}
+
+/// "The index row's request also has a term of `word`", for a query of
+/// `search_terms`: probed through the `(request_id, term)` index for each
+/// row read, where [`has_word`] would read every request with the word.
+fn also_has_word(word: &QueryWord) -> SimpleExpr {
+    let probe = Alias::new("probe");
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from_as(search_term::Entity, probe.clone())
+            .cond_where(
+                Condition::all()
+                    .add(
+                        Expr::col((probe.clone(), search_term::Column::RequestId)).eq(Expr::col((
+                            search_term::Entity,
+                            search_term::Column::RequestId,
+                        ))),
+                    )
+                    .add(term_condition_of(word, probe.into_iden())),
+            )
+            .to_owned(),
+    )
+}
+
+/// Ids read from one term's index rows at a time, newest first, at most.
+const TERM_PAGE: u64 = 512;
+/// Terms a word may stand for (its prefixes' terms) before a search stops
+/// reading them one by one and asks the database for the word instead.
+const MAX_TERMS_PER_WORD: usize = 32;
+/// Requests checked against the rest of a search in one statement, at most.
+const MAX_CHECKED: usize = 4_096;
+
+/// The terms of the index that `word` stands for: its exact terms and the
+/// terms in its prefix ranges, one seek of the primary key each; `None`
+/// when there are more than [`MAX_TERMS_PER_WORD`].
+async fn terms_of<C: ConnectionTrait>(
+    conn: &C,
+    word: &QueryWord,
+) -> anyhow::Result<Option<Vec<String>>> {
+    let mut terms = Vec::new();
+    for lookup in word.lookups() {
+        match lookup {
+            Lookup::Equal(term) => terms.push(term),
+            Lookup::Range { from, to } => {
+                let mut after: Option<String> = None;
+                loop {
+                    let next = match &after {
+                        None => search_term::Column::Term.gte(from.clone()),
+                        Some(last) => search_term::Column::Term.gt(last.clone()),
+                    };
+                    let term: Option<String> = search_term::Entity::find()
+                        .select_only()
+                        .column(search_term::Column::Term)
+                        .filter(next)
+                        .filter(search_term::Column::Term.lt(to.clone()))
+                        .order_by_asc(search_term::Column::Term)
+                        .limit(1)
+                        .into_tuple()
+                        .one(conn)
+                        .await
+                        .context("Failed to read a word's terms")?;
+                    let Some(term) = term else { break };
+                    if terms.len() >= MAX_TERMS_PER_WORD {
+                        return Ok(None);
+                    }
+                    terms.push(term.clone());
+                    after = Some(term);
+                }
+            }
+        }
+    }
+    terms.sort_unstable();
+    terms.dedup();
+    Ok(Some(terms))
+}
+
+/// One term's requests that also have the search's other words, newest
+/// first, read [`TERM_PAGE`] at a time along the primary key
+/// `(term, request_id)`; the other words are probed by the database.
+struct TermRequests {
+    term: String,
+    others: Condition,
+    /// Rows a page reads.
+    page: u64,
+    /// Read and not taken yet, newest first.
+    read: VecDeque<Uuid>,
+    /// The next page starts below this request.
+    below: Option<Uuid>,
+    exhausted: bool,
+}
+
+impl TermRequests {
+    /// The newest request not taken yet.
+    async fn head<C: ConnectionTrait>(&mut self, conn: &C) -> anyhow::Result<Option<Uuid>> {
+        if self.read.is_empty() && !self.exhausted {
+            let mut query = search_term::Entity::find()
+                .select_only()
+                .column(search_term::Column::RequestId)
+                .filter(search_term::Column::Term.eq(self.term.clone()))
+                .filter(self.others.clone());
+            if let Some(below) = self.below {
+                query = query.filter(search_term::Column::RequestId.lt(below));
+            }
+            let ids: Vec<Uuid> = query
+                .order_by_desc(search_term::Column::RequestId)
+                .limit(self.page)
+                .into_tuple()
+                .all(conn)
+                .await
+                .context("Failed to read a term's requests")?;
+            self.exhausted = (ids.len() as u64) < self.page;
+            self.below = ids.last().copied().or(self.below);
+            self.read.extend(ids);
+        }
+        Ok(self.read.front().copied())
+    }
+}
+
+/// How far back a term's [`TERM_PAGE`] newest requests go: the older, the
+/// rarer the term lately; `None` when it has fewer.
+async fn reach<C: ConnectionTrait>(conn: &C, term: &str) -> anyhow::Result<Option<Uuid>> {
+    search_term::Entity::find()
+        .select_only()
+        .column(search_term::Column::RequestId)
+        .filter(search_term::Column::Term.eq(term))
+        .order_by_desc(search_term::Column::RequestId)
+        .offset(TERM_PAGE - 1)
+        .limit(1)
+        .into_tuple()
+        .one(conn)
+        .await
+        .context("Failed to weigh a term")
+}
+
+impl Store {
+    /// The newest `limit` requests, newest first, that meet `condition`
+    /// and have a term of every one of `words`.
+    ///
+    /// The word rarest lately leads: its terms' requests are read newest
+    /// first along the index, with the other words probed by the database
+    /// on the way, merged, and checked against `condition` in batches. The
+    /// work follows the requests shown, not every request with a common
+    /// word. See docs/decisions/0015-search-index.md.
+    pub(crate) async fn newest_with_words(
+        &self,
+        words: &[QueryWord],
+        condition: Condition,
+        limit: usize,
+    ) -> anyhow::Result<Vec<Uuid>> {
+        let mut found = Vec::new();
+        if words.is_empty() || limit == 0 {
+            return Ok(found);
+        }
+        // The leader: the word whose newest requests reach back furthest.
+        let mut leader: Option<(usize, Vec<String>, Option<Uuid>)> = None;
+        for (i, word) in words.iter().enumerate() {
+            let Some(terms) = terms_of(&self.db, word).await? else {
+                continue;
+            };
+            let mut newest_reach = None;
+            for term in &terms {
+                match reach(&self.db, term).await? {
+                    None => {}
+                    some => newest_reach = Ord::max(newest_reach, some),
+                }
+            }
+            if leader
+                .as_ref()
+                .is_none_or(|(_, _, best)| newest_reach < *best)
+            {
+                leader = Some((i, terms, newest_reach));
+            }
+        }
+        let Some((lead, terms, _)) = leader else {
+            return request::Entity::find()
+                .select_only()
+                .column(request::Column::Id)
+                .filter(condition)
+                .filter(
+                    words
+                        .iter()
+                        .fold(Condition::all(), |all, w| all.add(has_word(w))),
+                )
+                .order_by_desc(request::Column::Id)
+                .limit(limit as u64)
+                .into_tuple()
+                .all(&self.db)
+                .await
+                .context("Failed to search requests");
+        };
+        let others = words
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != lead)
+            .fold(Condition::all(), |all, (_, w)| all.add(also_has_word(w)));
+        let mut streams: Vec<TermRequests> = terms
+            .into_iter()
+            .map(|term| TermRequests {
+                term,
+                others: others.clone(),
+                // What the search wants and a little more (some will not
+                // meet the condition), up to a full page.
+                page: (limit as u64 + limit as u64 / 4).clamp(64, TERM_PAGE),
+                read: VecDeque::new(),
+                below: None,
+                exhausted: false,
+            })
+            .collect();
+        let checked = !condition.is_empty();
+        let mut batch_size = limit.clamp(64, MAX_CHECKED);
+        let mut last: Option<Uuid> = None;
+        let mut ended = false;
+        while !ended && found.len() < limit {
+            let mut batch = Vec::with_capacity(batch_size);
+            let wanted = if checked {
+                batch_size
+            } else {
+                limit - found.len()
+            };
+            while batch.len() < wanted {
+                let mut newest: Option<(usize, Uuid)> = None;
+                for (i, stream) in streams.iter_mut().enumerate() {
+                    if let Some(id) = stream.head(&self.db).await?
+                        && newest.is_none_or(|(_, n)| id > n)
+                    {
+                        newest = Some((i, id));
+                    }
+                }
+                let Some((i, id)) = newest else {
+                    ended = true;
+                    break;
+                };
+                streams[i].read.pop_front();
+                // A request with two of the word's terms comes once.
+                if last != Some(id) {
+                    batch.push(id);
+                    last = Some(id);
+                }
+            }
+            if checked && !batch.is_empty() {
+                batch = request::Entity::find()
+                    .select_only()
+                    .column(request::Column::Id)
+                    .filter(request::Column::Id.is_in(batch.iter().copied()))
+                    .filter(condition.clone())
+                    .into_tuple()
+                    .all(&self.db)
+                    .await
+                    .context("Failed to search requests")?;
+                batch.sort_unstable_by(|a, b| b.cmp(a));
+            }
+            found.extend(batch.into_iter().take(limit - found.len()));
+            batch_size = (batch_size * 2).min(MAX_CHECKED);
+        }
+        Ok(found)
+    }
 }
 
 /// For each of `ids`, the best field each query word matched in.
@@ -273,6 +535,15 @@ impl Store {
             tx.commit().await?;
             after = Some(last);
         }
+        if self.backend() == crate::store::Backend::Postgres {
+            // Until the table is vacuumed, PostgreSQL reads every index hit
+            // from the table (no page is known all-visible yet) and plans
+            // without statistics: autovacuum would see to both, minutes later.
+            self.db
+                .execute_unprepared(r#"VACUUM (ANALYZE) "search_terms""#)
+                .await
+                .context("Failed to vacuum the search index")?;
+        }
         tracing::info!(requests = done, "Search index built");
         Ok(done)
     }
@@ -280,7 +551,7 @@ impl Store {
 
 /// Candidates taken per query word for the knowledge shown at intake: the
 /// newest answered requests with a form of the word...
-const KNOWLEDGE_CANDIDATES_PER_WORD: u64 = 200;
+const KNOWLEDGE_CANDIDATES_PER_WORD: usize = 200;
 /// ...for the text's rarest words, at most this many.
 const KNOWLEDGE_CANDIDATE_WORDS: usize = 3;
 
@@ -321,41 +592,43 @@ impl Store {
         let mut by_rarity: Vec<usize> = (0..words.len()).collect();
         by_rarity.sort_by(|&a, &b| rarities[b].total_cmp(&rarities[a]));
         let mut candidates: Vec<Uuid> = Vec::new();
+        let resolved = Condition::all()
+            .add(request::Column::Status.is_in(answered))
+            .add(request::Column::ResolutionNote.is_not_null());
         for &i in by_rarity.iter().take(KNOWLEDGE_CANDIDATE_WORDS) {
-            let ids: Vec<Uuid> = request::Entity::find()
-                .select_only()
-                .column(request::Column::Id)
-                .filter(has_word(&words[i]))
-                .filter(request::Column::Status.is_in(answered))
-                .filter(request::Column::ResolutionNote.is_not_null())
-                .order_by_desc(request::Column::Id)
-                .limit(KNOWLEDGE_CANDIDATES_PER_WORD)
-                .into_tuple()
-                .all(&self.db)
-                .await
-                .context("Failed to find past resolutions")?;
-            candidates.extend(ids);
+            let word = std::slice::from_ref(&words[i]);
+            candidates.extend(
+                self.newest_with_words(word, resolved.clone(), KNOWLEDGE_CANDIDATES_PER_WORD)
+                    .await?,
+            );
         }
         candidates.sort_unstable();
         candidates.dedup();
         let mut matched = matches(&self.db, &words, &candidates).await?;
         let mut past = Vec::with_capacity(candidates.len());
         for chunk in candidates.chunks(1_000) {
-            let rows: Vec<(Uuid, String, i32, Option<chrono::DateTime<chrono::Utc>>)> =
-                request::Entity::find()
-                    .select_only()
-                    .column(request::Column::Id)
-                    .column(request::Column::Category)
-                    .column(request::Column::ReopenCount)
-                    .column(request::Column::ResolvedAt)
-                    .filter(request::Column::Id.is_in(chunk.iter().copied()))
-                    .into_tuple()
-                    .all(&self.db)
-                    .await
-                    .context("Failed to read past resolutions")?;
+            #[allow(clippy::type_complexity)]
+            let rows: Vec<(
+                Uuid,
+                String,
+                i32,
+                Option<chrono::DateTime<chrono::Utc>>,
+                Option<String>,
+            )> = request::Entity::find()
+                .select_only()
+                .column(request::Column::Id)
+                .column(request::Column::Category)
+                .column(request::Column::ReopenCount)
+                .column(request::Column::ResolvedAt)
+                .column(request::Column::ResolutionNote)
+                .filter(request::Column::Id.is_in(chunk.iter().copied()))
+                .into_tuple()
+                .all(&self.db)
+                .await
+                .context("Failed to read past resolutions")?;
             let satisfaction = self.last_satisfaction(chunk).await?;
-            for (id, category, reopens, resolved_at) in rows {
-                let Some(resolved_at) = resolved_at else {
+            for (id, category, reopens, resolved_at, note) in rows {
+                let (Some(resolved_at), Some(note)) = (resolved_at, note) else {
                     continue;
                 };
                 past.push(Past {
@@ -363,6 +636,7 @@ impl Store {
                     category,
                     outcome: Outcome::of(reopens > 0, satisfaction.get(&id).copied()),
                     resolved_at,
+                    note,
                     matched: matched
                         .remove(&id)
                         .unwrap_or_else(|| vec![None; words.len()]),

@@ -16,6 +16,7 @@ mod m20261204_000012_create_audit_log;
 mod m20261205_000013_create_search_terms;
 mod m20261205_000014_add_initiative_demand;
 mod m20261205_000015_index_follow_ups_by_request;
+mod m20261205_000016_search_probes_and_deadlines;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000013_create_search_terms::Migration),
             Box::new(m20261205_000014_add_initiative_demand::Migration),
             Box::new(m20261205_000015_index_follow_ups_by_request::Migration),
+            Box::new(m20261205_000016_search_probes_and_deadlines::Migration),
         ]
     }
 }
