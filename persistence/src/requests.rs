@@ -878,16 +878,19 @@ impl Store {
                     .order_by_asc(request::Column::Id);
             }
         }
-        let rows = query
+        // The page's ids first, then their rows: where an index answers the
+        // filter, the database sorts ids, not whole rows (to show 50 overdue
+        // requests it sorted every overdue request's row).
+        let ids: Vec<Uuid> = query
+            .select_only()
+            .column(request::Column::Id)
             .filter(condition)
             .limit(limit + 1)
+            .into_tuple()
             .all(&self.db)
             .await
             .context("Failed to list requests")?;
-        let items = rows
-            .into_iter()
-            .map(request_from_row)
-            .collect::<anyhow::Result<Vec<_>>>()?;
+        let items = self.requests_in_order(&ids).await?;
         let sort = filter.sort;
         Ok(Page::from_overfetch(items, limit, move |r| match sort {
             RequestSort::Newest => r.id.to_string(),
@@ -939,18 +942,23 @@ impl Store {
         let page: Vec<Uuid> = ranked.iter().skip(offset).take(limit).copied().collect();
         let next_cursor =
             (ranked.len() > offset + page.len()).then(|| format!("r{}", offset + page.len()));
+        Ok(Page {
+            items: self.requests_in_order(&page).await?,
+            next_cursor,
+        })
+    }
+
+    /// The requests of `ids`, in that order.
+    async fn requests_in_order(&self, ids: &[Uuid]) -> anyhow::Result<Vec<Request>> {
         let mut rows: HashMap<Uuid, Request> = request::Entity::find()
-            .filter(request::Column::Id.is_in(page.iter().copied()))
+            .filter(request::Column::Id.is_in(ids.iter().copied()))
             .all(&self.db)
             .await
-            .context("Failed to load searched requests")?
+            .context("Failed to load listed requests")?
             .into_iter()
             .map(|row| request_from_row(row).map(|r| (r.id, r)))
             .collect::<anyhow::Result<_>>()?;
-        Ok(Page {
-            items: page.iter().filter_map(|id| rows.remove(id)).collect(),
-            next_cursor,
-        })
+        Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
     }
 
     /// `ids` most relevant to `words` first, then newest first.

@@ -59,13 +59,29 @@ pub(crate) async fn index<C: ConnectionTrait>(
 
 /// The terms of `word` as a condition on `search_terms.term`.
 fn term_condition(word: &QueryWord) -> Condition {
-    term_condition_of(word, search_term::Entity.into_iden())
+    lookups_on(word, || {
+        Expr::col((search_term::Entity, search_term::Column::Term))
+    })
 }
 
 /// The terms of `word` as a condition on the `term` of `table` (a name
 /// `search_terms` goes by in a query).
 fn term_condition_of(word: &QueryWord, table: DynIden) -> Condition {
-    let term = || Expr::col((table.clone(), search_term::Column::Term));
+    lookups_on(word, || {
+        Expr::col((table.clone(), search_term::Column::Term))
+    })
+}
+
+/// The terms of `word` as a condition on `search_terms.term` that no index
+/// answers, for a PostgreSQL query that names its requests: it then reads
+/// each request's rows (the `(request_id, term, weight)` index) instead of
+/// the whole range of a common word's terms, which it misjudges as small
+/// (SQLite plans the plain condition well, and is slower with this one).
+fn term_condition_per_request(word: &QueryWord) -> Condition {
+    lookups_on(word, || Expr::cust(r#"("search_terms"."term" || '')"#))
+}
+
+fn lookups_on(word: &QueryWord, term: impl Fn() -> Expr) -> Condition {
     word.lookups()
         .into_iter()
         .fold(Condition::any(), |any, lookup| match lookup {
@@ -247,10 +263,12 @@ impl Store {
                 continue;
             };
             let mut newest_reach = None;
-            for term in &terms {
-                match reach(&self.db, term).await? {
-                    None => {}
-                    some => newest_reach = Ord::max(newest_reach, some),
+            if words.len() > 1 {
+                for term in &terms {
+                    match reach(&self.db, term).await? {
+                        None => {}
+                        some => newest_reach = Ord::max(newest_reach, some),
+                    }
                 }
             }
             if leader
@@ -282,14 +300,16 @@ impl Store {
             .enumerate()
             .filter(|(i, _)| *i != lead)
             .fold(Condition::all(), |all, (_, w)| all.add(also_has_word(w)));
+        // What the search wants and a little more (some will not meet the
+        // condition), shared among the terms, up to a full page each.
+        let share = (limit + limit / 4) / terms.len().max(1);
+        let page = (share as u64).clamp(64, TERM_PAGE);
         let mut streams: Vec<TermRequests> = terms
             .into_iter()
             .map(|term| TermRequests {
                 term,
                 others: others.clone(),
-                // What the search wants and a little more (some will not
-                // meet the condition), up to a full page.
-                page: (limit as u64 + limit as u64 / 4).clamp(64, TERM_PAGE),
+                page,
                 read: VecDeque::new(),
                 below: None,
                 exhausted: false,
@@ -355,9 +375,14 @@ pub(crate) async fn matches<C: ConnectionTrait>(
     if ids.is_empty() || words.is_empty() {
         return Ok(matched);
     }
-    let any_word = words
-        .iter()
-        .fold(Condition::any(), |any, w| any.add(term_condition(w)));
+    let postgres = conn.get_database_backend() == sea_orm::DbBackend::Postgres;
+    let any_word = words.iter().fold(Condition::any(), |any, w| {
+        any.add(if postgres {
+            term_condition_per_request(w)
+        } else {
+            term_condition(w)
+        })
+    });
     for chunk in ids.chunks(1_000) {
         let rows: Vec<(String, Uuid, i16)> = search_term::Entity::find()
             .select_only()
@@ -551,7 +576,7 @@ impl Store {
 
 /// Candidates taken per query word for the knowledge shown at intake: the
 /// newest answered requests with a form of the word...
-const KNOWLEDGE_CANDIDATES_PER_WORD: usize = 200;
+const KNOWLEDGE_CANDIDATES_PER_WORD: usize = 100;
 /// ...for the text's rarest words, at most this many.
 const KNOWLEDGE_CANDIDATE_WORDS: usize = 3;
 
