@@ -153,6 +153,12 @@ psql_admin() {
   psql -X -q -v ON_ERROR_STOP=1 -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_ADMIN_DB" -c "$1"
 }
 
+# psql_db DB SQL: runs SQL on the database DB (PG_HOST, PG_PORT, PG_USER), printing
+# the rows unaligned, without headers.
+psql_db() {
+  psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$1" -c "$2"
+}
+
 # drop_pg_db: drops the throw-away database named by PG_DB, if any, and forgets it.
 drop_pg_db() {
   [[ -n "${PG_DB:-}" ]] || return 0
@@ -179,20 +185,10 @@ drop_pg_db() {
 seeded_cache() {
   CACHE="$BENCH_DIR/results/seed-$N.db"
   CACHE_INFO="$CACHE.json"
-  SEEDED_NOW=0
   local verdict
   verdict="no cached file"
   [[ -e "$CACHE" ]] && verdict="$(seed_verdict "$CACHE_INFO")"
-  if [[ "$RESEED" == "1" || "$verdict" != "ok" ]]; then
-    [[ "$RESEED" == "1" ]] && verdict="RESEED=1"
-    log "seeding $N requests into $CACHE ($verdict)"
-    python3 "$BENCH_DIR/seed_metrics.py" --db "$CACHE" --requests "$N" --seed "$SEED" --days "$DAYS" \
-      --bin "$BIN" --force 2>&1 | tee "$RESULTS/seed.log" >&2
-    [[ "${PIPESTATUS[0]}" == "0" ]] || die "seeding failed"
-    SEEDED_NOW=1
-  else
-    log "reusing $CACHE (same seeder, N, seed and period)"
-  fi
+  seed_unless_ok "$CACHE" "$verdict" --db "$CACHE"
   read_seed_info "$CACHE_INFO"
   CACHE_BYTES="$(stat -L -c %s "$CACHE")"
 }
@@ -206,26 +202,34 @@ seeded_postgres() {
   PG_SEED_DB="upturn_seed_$N"
   PG_SEED_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/$PG_SEED_DB"
   local info="$BENCH_DIR/results/seed-postgres-$PG_SEED_DB.json" held verdict
-  SEEDED_NOW=0
-  if ! psql -X -q -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_SEED_DB" -c 'SELECT 1' >/dev/null 2>&1; then
+  if ! psql_db "$PG_SEED_DB" 'SELECT 1' >/dev/null 2>&1; then
     log "creating database $PG_SEED_DB"
     psql_admin "CREATE DATABASE \"$PG_SEED_DB\"" >/dev/null || die "could not create database $PG_SEED_DB"
   fi
-  held="$(psql -X -A -t -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_SEED_DB" \
-    -c 'SELECT COUNT(*) FROM requests' 2>/dev/null || echo 0)"
+  held="$(psql_db "$PG_SEED_DB" 'SELECT COUNT(*) FROM requests' 2>/dev/null || echo 0)"
   verdict="holds $held requests"
   [[ "$held" -ge "$N" ]] && verdict="$(seed_verdict "$info")"
+  seed_unless_ok "$PG_SEED_DB" "$verdict" --postgres "$PG_SEED_URL" --info "$info"
+  read_seed_info "$info"
+}
+
+# seed_unless_ok WHAT VERDICT SEEDER_ARGS...: seeds N requests into WHAT with
+# bench/seed_metrics.py (--force, and SEEDER_ARGS to say where) unless VERDICT is "ok"
+# and RESEED is not 1; sets SEEDED_NOW.
+seed_unless_ok() {
+  local what="$1" verdict="$2"
+  shift 2
+  SEEDED_NOW=0
   if [[ "$RESEED" == "1" || "$verdict" != "ok" ]]; then
     [[ "$RESEED" == "1" ]] && verdict="RESEED=1"
-    log "seeding $N requests into $PG_SEED_DB ($verdict)"
-    python3 "$BENCH_DIR/seed_metrics.py" --postgres "$PG_SEED_URL" --requests "$N" --seed "$SEED" \
-      --days "$DAYS" --bin "$BIN" --force --info "$info" 2>&1 | tee "$RESULTS/seed.log" >&2
+    log "seeding $N requests into $what ($verdict)"
+    python3 "$BENCH_DIR/seed_metrics.py" "$@" --requests "$N" --seed "$SEED" --days "$DAYS" \
+      --bin "$BIN" --force 2>&1 | tee "$RESULTS/seed.log" >&2
     [[ "${PIPESTATUS[0]}" == "0" ]] || die "seeding failed"
     SEEDED_NOW=1
   else
-    log "reusing $PG_SEED_DB (same seeder, N, seed and period)"
+    log "reusing $what (same seeder, N, seed and period)"
   fi
-  read_seed_info "$info"
 }
 
 # seed_verdict INFO: "ok" when the seed described by INFO was made by this seeder with

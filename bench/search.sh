@@ -85,7 +85,7 @@ else
   DB_URL="$PG_SEED_URL"
   SOURCE="$PG_SEED_DB"
   DESCRIPTION="PostgreSQL, database $PG_SEED_DB on $PG_HOST:$PG_PORT"
-  count_of() { psql -X -A -t -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_SEED_DB" -c "SELECT COUNT(*) FROM $1"; }
+  count_of() { psql_db "$PG_SEED_DB" "SELECT COUNT(*) FROM $1"; }
 fi
 server_env() {
   export UPTURN_DATABASE_URL="$DB_URL" \

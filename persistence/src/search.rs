@@ -59,9 +59,7 @@ pub(crate) async fn index<C: ConnectionTrait>(
 
 /// The terms of `word` as a condition on `search_terms.term`.
 fn term_condition(word: &QueryWord) -> Condition {
-    lookups_on(word, || {
-        Expr::col((search_term::Entity, search_term::Column::Term))
-    })
+    term_condition_of(word, search_term::Entity.into_iden())
 }
 
 /// The terms of `word` as a condition on the `term` of `table` (a name
