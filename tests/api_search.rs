@@ -134,6 +134,35 @@ async fn words_match_their_forms_and_rank_by_relevance(app: TestApp) {
     .expect_problem(422, "validation_failed");
 }
 
+on_both_backends!(every_word_weighs_where_it_was_found);
+
+/// Two words: the request with both in its title comes first, then the one
+/// with the second word only in its description, though it is newer, and
+/// the same with the words the other way round (whichever word leads the
+/// search, the other is weighed where it was found).
+async fn every_word_weighs_where_it_was_found(app: TestApp) {
+    // Arrange
+    let org = org(&app).await;
+    let both = file(&app, &org.front_a, "Parapluie jaune cassé", "").await;
+    let described = file(
+        &app,
+        &org.front_a,
+        "Parapluie introuvable",
+        "Le client voulait un modèle jaune",
+    )
+    .await;
+    let other_word = file(&app, &org.front_a, "Ciré jaune", "").await;
+
+    for q in ["parapluie jaune", "jaune parapluie"] {
+        // Act
+        let ranked = found(&app, &org.manager_a, q).await;
+
+        // Assert
+        assert_eq!(ranked, [both.clone(), described.clone()], "q={q}");
+        assert!(!ranked.contains(&other_word));
+    }
+}
+
 on_both_backends!(requests_from_before_the_index_are_indexed_at_migration);
 
 /// A database whose requests predate the index (or were loaded around it)

@@ -21,6 +21,7 @@ use crate::error::{StoreError, is_unique_violation};
 use crate::idempotency::{Idem, remember};
 use crate::inbox::{Notice, fan_out};
 use crate::org::check_version;
+use crate::search::{Found, Needed, newest_with_words, search_reader};
 use crate::store::Store;
 
 /// One page of a keyset-paginated list.
@@ -930,13 +931,14 @@ impl Store {
                 .await
                 .context("Failed to find a request by its reference")?,
         };
-        let mut ids = self
-            .newest_with_words(words, condition, RELEVANCE_WINDOW)
-            .await?;
-        ids.retain(|id| Some(*id) != named);
+        let reader = search_reader(&self.db).await?;
+        let mut found =
+            newest_with_words(&reader, words, Needed::Every, condition, RELEVANCE_WINDOW).await?;
+        reader.commit().await.context("Failed to end a search")?;
+        found.retain(|f| Some(f.id) != named);
         let ranked: Vec<Uuid> = named
             .into_iter()
-            .chain(self.rank(words, &ids).await?)
+            .chain(self.rank(words, found).await?)
             .collect();
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         let page: Vec<Uuid> = ranked.iter().skip(offset).take(limit).copied().collect();
@@ -961,22 +963,17 @@ impl Store {
         Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
     }
 
-    /// `ids` most relevant to `words` first, then newest first.
-    pub(crate) async fn rank(
+    /// What a search found, most relevant to `words` first, then newest
+    /// first.
+    async fn rank(
         &self,
         words: &[upturn_domain::search::QueryWord],
-        ids: &[Uuid],
+        found: Vec<Found>,
     ) -> anyhow::Result<Vec<Uuid>> {
         let rarities = self.rarities(words).await?;
-        let matched = crate::search::matches(&self.db, words, ids).await?;
-        let mut scored: Vec<(f64, Uuid)> = ids
-            .iter()
-            .map(|id| {
-                let score = matched
-                    .get(id)
-                    .map_or(0.0, |m| upturn_domain::search::relevance(&rarities, m));
-                (score, *id)
-            })
+        let mut scored: Vec<(f64, Uuid)> = found
+            .into_iter()
+            .map(|f| (upturn_domain::search::relevance(&rarities, &f.fields), f.id))
             .collect();
         scored.sort_by(|(a, ida), (b, idb)| b.total_cmp(a).then_with(|| idb.cmp(ida)));
         Ok(scored.into_iter().map(|(_, id)| id).collect())

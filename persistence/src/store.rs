@@ -184,6 +184,11 @@ impl Store {
                     .foreign_keys(true)
                     // Truncate the WAL back to 64 MiB after checkpoints.
                     .pragma("journal_size_limit", "67108864")
+                    // Rows the database thread may hand over before the
+                    // reader takes them: the default 50 made a search's
+                    // 1,000 rows wait on thread switches (one search at a
+                    // million requests, alone: 25 -> 17 ms).
+                    .row_buffer_size(4096)
             });
         }
         let db = Database::connect(connect)
