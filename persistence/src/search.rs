@@ -266,11 +266,13 @@ impl TermRequests {
         // it from a table page per row (36 ms instead of 15 for one
         // page of `carte fidelite` at a million requests): there the row
         // is weighed through the `(request_id, term, weight)` index.
-        let weight = match backend {
-            sea_orm::DbBackend::Postgres => {
+        let weight = match (needed, backend) {
+            // Weighed afterwards, with the other words.
+            (Needed::One(_), _) => Expr::val(Option::<i16>::None),
+            (Needed::Every, sea_orm::DbBackend::Postgres) => {
                 best_weight(&words[word], Some(std::slice::from_ref(&term)))
             }
-            _ => Expr::col((search_term::Entity, search_term::Column::Weight)),
+            (Needed::Every, _) => Expr::col((search_term::Entity, search_term::Column::Weight)),
         };
         let mut select = Query::select();
         select
@@ -330,8 +332,8 @@ impl TermRequests {
             for row in rows {
                 let mut fields = vec![None; self.words];
                 let id: Uuid = row.try_get_by_index(0)?;
-                let weight: i16 = row.try_get_by_index(1)?;
-                fields[self.word] = Some(Field::of_weight(weight));
+                let weight: Option<i16> = row.try_get_by_index(1)?;
+                fields[self.word] = weight.map(Field::of_weight);
                 for (column, &i) in self.others.iter().enumerate() {
                     let weight: Option<i16> = row.try_get_by_index(column + 2)?;
                     fields[i] = weight.map(Field::of_weight);
@@ -544,7 +546,9 @@ async fn weighed<C: ConnectionTrait>(
 /// statement would otherwise be planned once for any values (a "generic
 /// plan"), and a search's term has one request or 170,000 (at a million
 /// requests the generic plan of `q=size 44` took 190-330 ms instead of
-/// 28 ms). Only searches are planned each time: filing keeps its plans.
+/// 28 ms). Only list searches are planned each time: filing keeps its
+/// plans, and so does knowledge, whose statements read one word at a time
+/// (planning them each time cost it more than it saved).
 pub(crate) async fn search_reader(
     db: &sea_orm::DatabaseConnection,
 ) -> anyhow::Result<sea_orm::DatabaseTransaction> {
@@ -814,10 +818,9 @@ impl Store {
             .add(request::Column::Status.is_in(answered))
             .add(request::Column::ResolutionNote.is_not_null());
         let mut matched: HashMap<Uuid, Vec<Option<Field>>> = HashMap::new();
-        let reader = search_reader(&self.db).await?;
         for &i in by_rarity.iter().take(KNOWLEDGE_CANDIDATE_WORDS) {
             let found = newest_with_words(
-                &reader,
+                &self.db,
                 &words,
                 Needed::One(i),
                 resolved.clone(),
@@ -826,7 +829,6 @@ impl Store {
             .await?;
             matched.extend(found.into_iter().map(|f| (f.id, f.fields)));
         }
-        reader.commit().await.context("Failed to end a search")?;
         let candidates: Vec<Uuid> = matched.keys().copied().collect();
         let mut past = Vec::with_capacity(candidates.len());
         for chunk in candidates.chunks(1_000) {
