@@ -206,6 +206,29 @@ async fn malformed_json_is_400(app: TestApp) {
 
     // Nothing was filed by the broken bodies.
     assert_eq!(visible_requests(&app, &org.front_a.token).await.len(), 1);
+
+    // JSON, but not an object: refused, and nothing changes.
+    for body in ["[null, null]", "[]", "\"note\"", "7"] {
+        problem(
+            post_text(
+                &app,
+                &format!("/api/v1/requests/{id}/acknowledge"),
+                Some(&org.manager_a.token),
+                body,
+            )
+            .await,
+            422,
+            "validation_failed",
+        );
+    }
+    let request = app
+        .get(&format!("/api/v1/requests/{id}"), &org.manager_a.token)
+        .await
+        .expect(200);
+    assert_eq!(
+        request.body["status"], "new",
+        "not acknowledged by an array"
+    );
 }
 
 // ---------------------------------------------------------------------------

@@ -38,6 +38,11 @@ pub fn json<T: DeserializeOwned>(request: &HttpRequest, body: &[u8]) -> Result<T
     }
     let mut document: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::MalformedJson(format!("the body is not valid JSON: {e}")))?;
+    // Every body is an object: a derived `Deserialize` would also take the
+    // same fields as an array (`[null, null]` for `{note, version}`).
+    if !document.is_object() {
+        return Err(ApiError::field("body", "must be a JSON object"));
+    }
     integral_floats_as_integers(&mut document);
     let value: T = serde_path_to_error::deserialize(document).map_err(|error| {
         let path = error.path().to_string();
