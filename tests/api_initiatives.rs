@@ -1310,6 +1310,15 @@ async fn initiative_routes_are_documented() {
     ] {
         assert!(schemas[schema].is_object(), "schema {schema} missing");
     }
+    // Done or dropped says what the customers are told; nothing else needs a note.
+    let patch = &schemas["PatchInitiativeBody"];
+    assert_eq!(patch["required"], Value::Null, "{patch}");
+    assert_eq!(
+        patch["if"]["properties"]["status"]["enum"],
+        json!(["done", "dropped"])
+    );
+    assert_eq!(patch["then"]["required"], json!(["public_note"]));
+    assert_eq!(patch["then"]["properties"]["public_note"]["type"], "string");
     assert!(schemas["RequestResponse"]["properties"]["initiative_id"].is_object());
     assert!(schemas["TrackResponse"]["properties"]["initiative"].is_object());
 }

@@ -147,8 +147,9 @@ fn complete(document: &mut Value, categories: &[String]) {
 }
 
 /// Rules between fields that a reader (and a generator) should know: a
-/// resolution or a decline says what was done; satisfaction and
-/// would-recommend are only recorded when the customer was reached.
+/// resolution or a decline says what was done, and so does an initiative
+/// marked done or dropped; satisfaction and would-recommend are only
+/// recorded when the customer was reached.
 fn add_conditions(document: &mut Value) {
     let say = document
         .pointer("/components/schemas/RouteBody/properties/note")
@@ -160,6 +161,26 @@ fn add_conditions(document: &mut Value) {
             "required": ["status"]
         });
         status["then"] = json!({"required": ["note"], "properties": {"note": say}});
+    }
+    if let Some(initiative) = document.pointer_mut("/components/schemas/PatchInitiativeBody") {
+        let note = initiative
+            .pointer("/properties/public_note")
+            .cloned()
+            .map(|mut note| {
+                note["type"] = json!("string");
+                note
+            })
+            .unwrap_or_else(|| json!({"type": "string", "minLength": 1}));
+        initiative["if"] = json!({
+            "properties": {"status": {"enum": InitiativeStatus::ALL
+                .iter()
+                .filter(|s| s.needs_note())
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()}},
+            "required": ["status"]
+        });
+        initiative["then"] =
+            json!({"required": ["public_note"], "properties": {"public_note": note}});
     }
     if let Some(follow_up) = document.pointer_mut("/components/schemas/FollowUpBody") {
         follow_up["if"] = json!({
