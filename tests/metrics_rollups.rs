@@ -12,9 +12,9 @@ mod common;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm_migration::MigratorTrait;
 use serde_json::{Value, json};
-use upturn_domain::metrics::{SilentMultiplier, Window};
-use upturn_persistence::MetricsQuery;
+use upturn_domain::metrics::{AgeStats, Backlog, Overview, SilentMultiplier, Spread, Window};
 use upturn_persistence::migrations::Migrator;
+use upturn_persistence::{Detail, MetricsQuery};
 use uuid::Uuid;
 
 use common::{Member, Org, TestApp, filing};
@@ -254,9 +254,23 @@ async fn roll_ups_say_what_the_definition_says(app: TestApp) {
         let asked = ["no-such-category".to_owned()];
         let each = app
             .store
-            .metrics_by_category(query, &asked, now, multiplier)
+            .metrics_by_category(query, &asked, now, multiplier, Detail::Full)
             .await
             .unwrap();
+        let sums = app
+            .store
+            .metrics_by_category(query, &asked, now, multiplier, Detail::Sums)
+            .await
+            .unwrap();
+        assert_eq!(sums.len(), each.len());
+        for ((name, full), (sum_name, sums)) in each.iter().zip(sums) {
+            assert_eq!(&sum_name, name);
+            assert_eq!(
+                sums,
+                sums_of(full),
+                "sums only, by category {name}: {query:?}"
+            );
+        }
         assert!(each.iter().any(|(name, _)| name == "no-such-category"));
         for (name, overview) in each {
             let one = MetricsQuery {
@@ -273,6 +287,15 @@ async fn roll_ups_say_what_the_definition_says(app: TestApp) {
         }
     }
     assert!(categories_seen > 10, "too few categories with requests");
+    // Sums only: every figure the same but the percentiles and ages, empty.
+    let sums = app
+        .store
+        .metrics_each(&queries, now, multiplier, Detail::Sums)
+        .await
+        .unwrap();
+    for ((query, full), sums) in queries.iter().zip(&before).zip(sums) {
+        assert_eq!(sums, sums_of(full), "sums only: {query:?}");
+    }
     let whole = &before[0];
     assert!(whole.time_to_acknowledge_seconds.median.is_some());
     assert!(whole.time_to_resolve_seconds.p90.is_some());
@@ -305,6 +328,19 @@ async fn roll_ups_say_what_the_definition_says(app: TestApp) {
         }
     }
     db.close().await.unwrap();
+}
+
+/// What `Detail::Sums` answers of a full overview: no percentile, no age.
+fn sums_of(full: &Overview) -> Overview {
+    Overview {
+        time_to_acknowledge_seconds: Spread::default(),
+        time_to_resolve_seconds: Spread::default(),
+        backlog: Backlog {
+            open: full.backlog.open,
+            age_seconds: AgeStats::default(),
+        },
+        ..full.clone()
+    }
 }
 
 on_both_backends!(roll_ups_say_what_the_definition_says);

@@ -731,7 +731,55 @@ async fn a_leader_erases_the_customers_data_from_the_request_page(app: TestApp) 
     assert!(!page.html.contains("Lefèvre"));
 }
 
+/// When the dashboard's figures were computed (`<time>` after `id="as-of"`).
+fn as_of(html: &str) -> String {
+    let from = html.find("id=\"as-of\"").expect("the dashboard says when");
+    let rest = &html[from..];
+    let start = rest.find("datetime=\"").unwrap() + "datetime=\"".len();
+    rest[start..].split('"').next().unwrap().to_owned()
+}
+
+async fn the_dashboard_keeps_its_figures_for_a_minute(app: TestApp) {
+    // Arrange: one request filed, the clock stopped.
+    let o = org(&app).await;
+    let clock = app.store.clock();
+    clock.set(clock.now());
+    app.file(&o.front_a).await;
+    let mut leader = Visitor::signed_in(&app, "leader@test.upturn", "en").await;
+
+    // Act and assert: figures computed once, shown with their time.
+    let first = leader.get("/app/dashboard").await.expect(200);
+    assert!(
+        first.html.contains("id=\"volume-total\">1<"),
+        "{}",
+        first.html
+    );
+    // Filed within the minute: the same figures, of the same time.
+    clock.advance(chrono::Duration::seconds(59));
+    app.file(&o.front_a).await;
+    let kept = leader.get("/app/dashboard").await.expect(200);
+    assert!(kept.html.contains("id=\"volume-total\">1<"));
+    assert_eq!(as_of(&kept.html), as_of(&first.html));
+    // Another period is computed for itself.
+    let week = leader.get("/app/dashboard?days=7").await.expect(200);
+    assert!(week.html.contains("id=\"volume-total\">2<"));
+    // A minute after they were computed: computed again.
+    clock.advance(chrono::Duration::seconds(1));
+    let again = leader.get("/app/dashboard").await.expect(200);
+    assert!(again.html.contains("id=\"volume-total\">2<"));
+    assert_ne!(as_of(&again.html), as_of(&first.html));
+    // Another team's manager gets their own team's figures, not the leader's.
+    let mut manager = Visitor::signed_in(&app, "manager.b@test.upturn", "en").await;
+    let theirs = manager.get("/app/dashboard").await.expect(200);
+    assert!(
+        theirs.html.contains("id=\"volume-total\">0<"),
+        "{}",
+        theirs.html
+    );
+}
+
 on_both_backends!(
+    the_dashboard_keeps_its_figures_for_a_minute,
     a_leader_erases_the_customers_data_from_the_request_page,
     the_pulse_is_answered_once_from_its_page,
     signing_in_opens_each_members_home,

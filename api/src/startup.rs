@@ -40,6 +40,8 @@ pub struct AppState {
     pub webhooks: crate::delivery::DeliverySettings,
     /// Set by `upturn demo`: the sign-in page lists these logins.
     pub demo_logins: std::sync::OnceLock<Vec<crate::demo::Login>>,
+    /// The dashboard's figures of the last minute.
+    pub dashboard: crate::web::KeptFigures,
 }
 
 /// A bound, not yet running, server.
@@ -181,6 +183,7 @@ impl Application {
             shutdown: shutdown_signal,
             webhooks: webhooks.clone(),
             demo_logins: std::sync::OnceLock::new(),
+            dashboard: crate::web::recent::Recent::new(crate::web::FIGURES_KEPT_FOR, 256),
         });
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("Failed to bind {}", settings.bind))?;

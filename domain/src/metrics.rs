@@ -669,6 +669,22 @@ impl Window {
         }
     }
 
+    /// The last `days` whole UTC days: today so far and the days before
+    /// it, up to tomorrow's midnight. Whole days are what the roll-ups
+    /// keep, so such a window is read from their sums alone.
+    pub fn last_days(now: DateTime<Utc>, days: u32) -> Self {
+        let today = now.date_naive();
+        let tomorrow = today
+            .checked_add_days(chrono::Days::new(1))
+            .unwrap_or(today)
+            .and_time(chrono::NaiveTime::MIN)
+            .and_utc();
+        Self {
+            from: tomorrow - chrono::Duration::days(i64::from(days.max(1))),
+            to: tomorrow,
+        }
+    }
+
     pub fn from(self) -> DateTime<Utc> {
         self.from
     }
@@ -743,6 +759,19 @@ mod tests {
             Ok(t) => t,
             Err(e) => panic!("{s}: {e}"),
         }
+    }
+
+    #[test]
+    fn the_last_days_are_whole_days_up_to_tomorrow() {
+        let window = Window::last_days(at("2026-12-06T04:41:53Z"), 30);
+        assert_eq!(window.from(), at("2026-11-07T00:00:00Z"));
+        assert_eq!(window.to(), at("2026-12-07T00:00:00Z"));
+        assert!(window.contains(at("2026-12-06T23:59:59Z")));
+        assert!(!window.contains(at("2026-11-06T23:59:59Z")));
+        let today = Window::last_days(at("2026-12-06T00:00:00Z"), 1);
+        assert_eq!(today.from(), at("2026-12-06T00:00:00Z"));
+        assert_eq!(today.to(), at("2026-12-07T00:00:00Z"));
+        assert_eq!(Window::last_days(at("2026-12-06T12:00:00Z"), 0), today);
     }
 
     fn sat(v: i64) -> Satisfaction {

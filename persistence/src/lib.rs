@@ -31,7 +31,7 @@ pub mod webhooks;
 pub use audit::{AuditEntry, AuditFilter};
 pub use error::StoreError;
 pub use idempotency::{Idem, IdemKey, StoredResponse};
-pub use metrics::MetricsQuery;
+pub use metrics::{Detail, MetricsQuery};
 pub use observe::{OpenAtLevel, PoolUse};
 pub use org::{MemberPatch, NewMember, NewUnit, UnitPatch};
 pub use pulse::PulseWeek;

@@ -564,6 +564,18 @@ impl Store {
 
 // ─────────────────────────────────────────────────────────────── reading
 
+/// How much of an overview a reader needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Every figure: the percentiles of the durations and the backlog's
+    /// ages included.
+    Full,
+    /// The figures that are sums or ratios of sums (volumes, shares,
+    /// rates, means, NPS); percentiles and ages stay empty. They read the
+    /// roll-ups only, where each percentile or age reads the facts.
+    Sums,
+}
+
 /// What a set of figures is computed over.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricsQuery {
@@ -659,7 +671,7 @@ impl Store {
         multiplier: SilentMultiplier,
     ) -> Result<Overview, StoreError> {
         let mut each = self
-            .metrics_each(std::slice::from_ref(query), now, multiplier)
+            .metrics_each(std::slice::from_ref(query), now, multiplier, Detail::Full)
             .await?;
         each.pop()
             .ok_or_else(|| anyhow::anyhow!("no figures for a query").into())
@@ -672,6 +684,7 @@ impl Store {
         queries: &[MetricsQuery],
         now: DateTime<Utc>,
         multiplier: SilentMultiplier,
+        detail: Detail,
     ) -> Result<Vec<Overview>, StoreError> {
         let tx = snapshot(self).await?;
         let mut out = Vec::with_capacity(queries.len());
@@ -681,7 +694,7 @@ impl Store {
                 scope: query.unit_id.unwrap_or(ORGANISATION),
                 category: query.category.as_deref(),
             };
-            out.push(overview_in(&tx, &filter, query.window, now, multiplier).await?);
+            out.push(overview_in(&tx, &filter, query.window, now, multiplier, detail).await?);
         }
         tx.commit().await.context("Failed to end a metrics read")?;
         Ok(out)
@@ -691,13 +704,14 @@ impl Store {
     /// each of `categories` (which show with their empty figures). The sums
     /// come from the roll-ups as for one overview; the percentiles from one
     /// pass over the window's facts, grouped here (the histograms are kept
-    /// across categories).
+    /// across categories), unless only the sums are asked for.
     pub async fn metrics_by_category(
         &self,
         query: &MetricsQuery,
         categories: &[String],
         now: DateTime<Utc>,
         multiplier: SilentMultiplier,
+        detail: Detail,
     ) -> Result<Vec<(String, Overview)>, StoreError> {
         let tx = snapshot(self).await?;
         let all = Filter {
@@ -706,7 +720,10 @@ impl Store {
             category: None,
         };
         let counts = counts_by_category(&tx, &all, query.window).await?;
-        let mut values = values_by_category(&tx, &all, query.window, now).await?;
+        let mut values = match detail {
+            Detail::Full => values_by_category(&tx, &all, query.window, now).await?,
+            Detail::Sums => BTreeMap::new(),
+        };
         tx.commit().await.context("Failed to end a metrics read")?;
         let mut names: BTreeSet<String> = categories.iter().cloned().collect();
         names.extend(counts.keys().cloned());
@@ -792,6 +809,7 @@ async fn overview_in<C: ConnectionTrait>(
     window: Window,
     now: DateTime<Utc>,
     multiplier: SilentMultiplier,
+    detail: Detail,
 ) -> anyhow::Result<Overview> {
     let by_category = counts_by_category(conn, filter, window).await?;
     let counts: Counts = by_category.values().copied().sum();
@@ -799,9 +817,14 @@ async fn overview_in<C: ConnectionTrait>(
         .iter()
         .map(|(k, c)| (k.clone(), c.total))
         .collect();
-    let backlog = backlog_age(conn, filter, window, counts.open, now).await?;
-    let ack = spread(conn, filter, window, Measure::Acknowledge).await?;
-    let resolve = spread(conn, filter, window, Measure::Resolve).await?;
+    let (backlog, ack, resolve) = match detail {
+        Detail::Full => (
+            backlog_age(conn, filter, window, counts.open, now).await?,
+            spread(conn, filter, window, Measure::Acknowledge).await?,
+            spread(conn, filter, window, Measure::Resolve).await?,
+        ),
+        Detail::Sums => Default::default(),
+    };
     Ok(overview_from_parts(
         &counts,
         &volume_by_category,

@@ -9,12 +9,14 @@
 pub mod context;
 pub mod i18n;
 mod pages;
+pub mod recent;
 mod shell;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
 pub use context::{Ctx, PageError};
+pub use pages::dashboard::{FIGURES_KEPT_FOR, KeptFigures};
 
 /// Changes with every release, so browsers fetch new assets.
 pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use upturn_domain::policy::MetricsView;
-use upturn_persistence::MetricsQuery;
+use upturn_persistence::{Detail, MetricsQuery};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -48,7 +48,7 @@ pub async fn by_category(
     caller: Authenticated,
     params: web::Query<MetricsParams>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(by_category_of(&state, &caller, &params).await?))
+    Ok(HttpResponse::Ok().json(by_category_of(&state, &caller, &params, Detail::Full).await?))
 }
 
 /// The figures themselves, for the API and the leadership dashboard alike.
@@ -56,6 +56,7 @@ pub async fn by_category_of(
     state: &AppState,
     caller: &Authenticated,
     params: &MetricsParams,
+    detail: Detail,
 ) -> Result<ByCategoryResponse, ApiError> {
     let now = state.store.clock().now();
     let asked = params
@@ -69,7 +70,7 @@ pub async fn by_category_of(
     };
     let items = state
         .store
-        .metrics_by_category(&query, &state.categories, now, state.multiplier)
+        .metrics_by_category(&query, &state.categories, now, state.multiplier, detail)
         .await?
         .into_iter()
         .map(|(category, overview)| CategoryFigures {

@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use upturn_domain::policy::{Action, MetricsView};
-use upturn_persistence::MetricsQuery;
+use upturn_persistence::{Detail, MetricsQuery};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -54,7 +54,7 @@ pub async fn by_unit(
     params: web::Query<MetricsParams>,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(by_unit_of(&state, &caller, &params, &page).await?))
+    Ok(HttpResponse::Ok().json(by_unit_of(&state, &caller, &params, &page, Detail::Full).await?))
 }
 
 /// The figures themselves, for the API and the leadership dashboard alike.
@@ -63,6 +63,7 @@ pub async fn by_unit_of(
     caller: &Authenticated,
     params: &MetricsParams,
     page: &PageParams,
+    detail: Detail,
 ) -> Result<ByUnitResponse, ApiError> {
     let now = state.store.clock().now();
     let asked = params
@@ -102,7 +103,7 @@ pub async fn by_unit_of(
         .collect();
     let overviews = state
         .store
-        .metrics_each(&queries, now, state.multiplier)
+        .metrics_each(&queries, now, state.multiplier, detail)
         .await?;
     let items = units
         .into_iter()

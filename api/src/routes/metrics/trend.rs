@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use upturn_domain::metrics::Window;
 use upturn_domain::policy::MetricsView;
-use upturn_persistence::MetricsQuery;
+use upturn_persistence::{Detail, MetricsQuery};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -59,7 +59,7 @@ pub async fn trend(
     caller: Authenticated,
     params: web::Query<MetricsParams>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(trend_of(&state, &caller, &params).await?))
+    Ok(HttpResponse::Ok().json(trend_of(&state, &caller, &params, Detail::Full).await?))
 }
 
 /// The figures themselves, for the API and the leadership dashboard alike.
@@ -67,6 +67,7 @@ pub async fn trend_of(
     state: &AppState,
     caller: &Authenticated,
     params: &MetricsParams,
+    detail: Detail,
 ) -> Result<TrendResponse, ApiError> {
     let now = state.store.clock().now();
     let asked = params
@@ -98,7 +99,7 @@ pub async fn trend_of(
         .collect();
     let overviews = state
         .store
-        .metrics_each(&queries, now, state.multiplier)
+        .metrics_each(&queries, now, state.multiplier, detail)
         .await?;
     let items = weeks
         .into_iter()

@@ -14,7 +14,7 @@ use upturn_domain::metrics::Window;
 use upturn_domain::policy::Action;
 use upturn_domain::pulse::{Period, PulseFigures, Tally, UnitRelease, release};
 use upturn_domain::values::{Errors, FieldError};
-use upturn_persistence::{MetricsQuery, Store};
+use upturn_persistence::{Detail, MetricsQuery, Store};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -141,25 +141,36 @@ async fn all_units(store: &Store) -> Result<Vec<Uuid>, ApiError> {
     }
 }
 
+/// Each unit's customer outcomes over the week, from one snapshot. They
+/// are sums of the roll-ups: no percentile is read.
 async fn outcomes(
     state: &AppState,
     period: Period,
-    unit_id: Uuid,
+    units: &[Uuid],
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<OutcomesResponse, ApiError> {
+) -> Result<Vec<OutcomesResponse>, ApiError> {
     let window = Window::new(period.start(), period.end())
         .map_err(|_| ApiError::Internal(anyhow::anyhow!("a week ends before it starts")))?;
-    let query = MetricsQuery {
-        window,
-        unit_id: Some(unit_id),
-        category: None,
-    };
-    let overview = state.store.metrics(&query, now, state.multiplier).await?;
-    Ok(OutcomesResponse {
-        satisfaction_mean: overview.satisfaction.mean,
-        frontline_resolution_share: overview.frontline_resolution_share,
-        sla_compliance: overview.sla_compliance,
-    })
+    let queries: Vec<MetricsQuery> = units
+        .iter()
+        .map(|unit_id| MetricsQuery {
+            window,
+            unit_id: Some(*unit_id),
+            category: None,
+        })
+        .collect();
+    let overviews = state
+        .store
+        .metrics_each(&queries, now, state.multiplier, Detail::Sums)
+        .await?;
+    Ok(overviews
+        .into_iter()
+        .map(|overview| OutcomesResponse {
+            satisfaction_mean: overview.satisfaction.mean,
+            frontline_resolution_share: overview.frontline_resolution_share,
+            sla_compliance: overview.sla_compliance,
+        })
+        .collect())
 }
 
 /// Team pulse results per unit for one week (leaders).
@@ -220,8 +231,10 @@ pub async fn engagement_of(
                 .ok_or(ApiError::NotFound)?,
         ],
     };
+    let units: Vec<Uuid> = chosen.iter().map(|unit| unit.unit_id).collect();
+    let outcomes = outcomes(state, period, &units, now).await?;
     let mut items = Vec::with_capacity(chosen.len());
-    for unit in chosen {
+    for (unit, outcomes) in chosen.into_iter().zip(outcomes) {
         let figures = unit.figures;
         let comments = match figures {
             Some(_) => week
@@ -238,7 +251,7 @@ pub async fn engagement_of(
             pleasure: figures.map(|f| f.pleasure),
             engagement: figures.map(|f| f.engagement),
             comments,
-            outcomes: outcomes(state, period, unit.unit_id, now).await?,
+            outcomes,
         });
     }
     Ok(EngagementResponse {

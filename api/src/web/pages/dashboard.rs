@@ -6,23 +6,28 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
+use upturn_domain::Role;
+use upturn_domain::metrics::Window;
 use upturn_domain::policy::Action;
+use upturn_persistence::Detail;
 use uuid::Uuid;
 
 use super::intake::Choice;
 use super::render;
+use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::http::PageParams;
 use crate::routes::metrics::MetricsParams;
-use crate::routes::metrics::by_category::by_category_of;
-use crate::routes::metrics::by_unit::by_unit_of;
+use crate::routes::metrics::by_category::{ByCategoryResponse, by_category_of};
+use crate::routes::metrics::by_unit::{ByUnitResponse, by_unit_of};
 use crate::routes::metrics::overview::{OverviewResponse, overview_of};
-use crate::routes::metrics::trend::trend_of;
-use crate::routes::pulse::engagement::{EngagementParams, engagement_of};
+use crate::routes::metrics::trend::{TrendResponse, trend_of};
+use crate::routes::pulse::engagement::{EngagementParams, EngagementResponse, engagement_of};
 use crate::routes::requests::export::export_of;
 use crate::routes::requests::list::ListParams;
 use crate::startup::AppState;
 use crate::web::context::{Ctx, PageError};
+use crate::web::recent::Recent;
 use crate::web::shell::Shell;
 
 #[derive(Debug, Default, Deserialize)]
@@ -77,7 +82,9 @@ struct DashboardPage<'a> {
     shell: Shell<'a>,
     periods: Vec<Choice>,
     units: Vec<Choice>,
-    o: OverviewResponse,
+    o: &'a OverviewResponse,
+    /// When the figures were computed.
+    as_of: chrono::DateTime<chrono::Utc>,
     volume_bars: Vec<Bar>,
     share_bars: Vec<Bar>,
     chart_width: usize,
@@ -85,7 +92,7 @@ struct DashboardPage<'a> {
     by_category: Vec<UnitRow>,
     pulse: Option<PulseWeek>,
     /// The period shown, in days.
-    days: i64,
+    days: u32,
     /// The reader may download the requests (leaders).
     can_export: bool,
 }
@@ -113,12 +120,90 @@ fn bars(values: &[(String, Option<f64>, String)], max: f64) -> Vec<Bar> {
         .collect()
 }
 
-/// The periods the dashboard offers, in days.
-const PERIODS: [i64; 4] = [7, 30, 90, 365];
+/// The periods the dashboard offers, in whole UTC days up to today.
+const PERIODS: [u32; 4] = [7, 30, 90, 365];
 
 /// The period asked for, or the last 30 days.
-fn period_days(asked: Option<i64>) -> i64 {
-    asked.filter(|d| PERIODS.contains(d)).unwrap_or(30)
+fn period_days(asked: Option<i64>) -> u32 {
+    PERIODS
+        .into_iter()
+        .find(|d| asked == Some(i64::from(*d)))
+        .unwrap_or(30)
+}
+
+/// Everything the dashboard shows of one period and unit, as the metrics
+/// endpoints compute it (sums only where the page shows no percentile).
+pub struct Figures {
+    o: OverviewResponse,
+    trend: TrendResponse,
+    by_unit: ByUnitResponse,
+    by_category: ByCategoryResponse,
+    /// Leadership's alone: `None` for anyone else.
+    engagement: Option<EngagementResponse>,
+}
+
+/// Whose figures: what they cover depends only on the reader's role and
+/// unit (`upturn_domain::policy`), the period and the unit asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FiguresKey {
+    role: Role,
+    reader_unit: Option<Uuid>,
+    days: u32,
+    unit: Option<Uuid>,
+}
+
+/// The dashboard's figures, kept for a minute (decision 0016).
+pub type KeptFigures = Recent<FiguresKey, Figures>;
+
+/// How long computed figures are shown before they are computed again.
+pub const FIGURES_KEPT_FOR: chrono::Duration = chrono::Duration::seconds(60);
+
+async fn figures(
+    state: &AppState,
+    caller: &Authenticated,
+    window: Window,
+    unit_id: Option<Uuid>,
+) -> Result<Figures, ApiError> {
+    let params = MetricsParams {
+        from: Some(window.from().to_rfc3339()),
+        to: Some(window.to().to_rfc3339()),
+        unit_id: unit_id.map(|u| u.to_string()),
+    };
+    let o = overview_of(state, caller, &params).await?;
+    let trend = trend_of(state, caller, &params, Detail::Sums).await?;
+    let by_unit = by_unit_of(
+        state,
+        caller,
+        &params,
+        &PageParams {
+            limit: Some("200".to_owned()),
+            cursor: None,
+        },
+        Detail::Sums,
+    )
+    .await?;
+    let by_category = by_category_of(state, caller, &params, Detail::Sums).await?;
+    let engagement = match engagement_of(
+        state,
+        caller,
+        &EngagementParams {
+            period: None,
+            unit_id: None,
+        },
+    )
+    .await
+    {
+        Ok(week) => Some(week),
+        Err(ApiError::Forbidden(_)) => None,
+        Err(other) => return Err(other),
+    };
+    Ok(Figures {
+        o,
+        trend,
+        by_unit,
+        by_category,
+        engagement,
+    })
 }
 
 pub async fn page(
@@ -131,49 +216,33 @@ pub async fn page(
     let days = period_days(query.days);
     let now = state.store.clock().now();
     let unit_id = Uuid::parse_str(&query.unit).ok();
-    let params = MetricsParams {
-        from: Some((now - chrono::Duration::days(days)).to_rfc3339()),
-        to: Some(now.to_rfc3339()),
-        unit_id: unit_id.map(|u| u.to_string()),
+    let actor = caller.actor();
+    let key = FiguresKey {
+        role: actor.role,
+        reader_unit: actor.unit_id,
+        days,
+        unit: unit_id,
     };
-    let fail = |e| ctx.fail(e);
-    let o = overview_of(&state, &caller, &params).await.map_err(fail)?;
-    let trend = trend_of(&state, &caller, &params).await.map_err(fail)?;
+    let kept = state
+        .dashboard
+        .get_or_compute(key, now, || {
+            figures(&state, &caller, Window::last_days(now, days), unit_id)
+        })
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let Figures {
+        o,
+        trend,
+        by_unit,
+        by_category,
+        engagement,
+    } = &*kept.value;
     let all_units = state
         .store
         .list_units(None, 200)
         .await
         .map_err(|e| ctx.fail(e))?
         .items;
-    let by_unit = by_unit_of(
-        &state,
-        &caller,
-        &params,
-        &PageParams {
-            limit: Some("200".to_owned()),
-            cursor: None,
-        },
-    )
-    .await
-    .map_err(fail)?;
-    let by_category = by_category_of(&state, &caller, &params)
-        .await
-        .map_err(fail)?;
-    // Engagement is leadership's alone: for others the section is left out.
-    let engagement = match engagement_of(
-        &state,
-        &caller,
-        &EngagementParams {
-            period: None,
-            unit_id: None,
-        },
-    )
-    .await
-    {
-        Ok(week) => Some(week),
-        Err(ApiError::Forbidden(_)) => None,
-        Err(other) => return Err(ctx.fail(other)),
-    };
     let weeks: Vec<_> = trend.items.iter().rev().take(12).rev().collect();
     let max_volume = weeks
         .iter()
@@ -259,7 +328,7 @@ pub async fn page(
                 satisfaction: c.figures.satisfaction.mean,
             })
             .collect(),
-        pulse: engagement.map(|week| PulseWeek {
+        pulse: engagement.as_ref().map(|week| PulseWeek {
             period: week.period.clone(),
             min_group: week.min_group,
             rows: week
@@ -277,6 +346,7 @@ pub async fn page(
                 })
                 .collect(),
         }),
+        as_of: kept.at,
         o,
     })
     .map_err(|e| ctx.fail(e))?;
@@ -299,7 +369,11 @@ pub async fn export(
     let caller = ctx.caller()?;
     let now = state.store.clock().now();
     let filters = ListParams {
-        filed_after: Some((now - chrono::Duration::days(period_days(query.days))).to_rfc3339()),
+        filed_after: Some(
+            Window::last_days(now, period_days(query.days))
+                .from()
+                .to_rfc3339(),
+        ),
         ..ListParams::default()
     };
     export_of(state.into_inner(), &caller, &filters).map_err(|e| ctx.fail(e))
