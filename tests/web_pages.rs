@@ -338,6 +338,22 @@ async fn the_walk_down_and_back_up_through_the_pages(app: TestApp) {
         board.html.contains(&format!("/app/requests/{id}")),
         "on the board"
     );
+    // The inbox link counts what the inbox holds unread.
+    let inbox = app
+        .get("/api/v1/inbox", &o.manager_a.token)
+        .await
+        .expect(200);
+    let unread = inbox.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["read"] == false)
+        .count();
+    assert!(unread >= 1, "{}", inbox.body);
+    assert!(board.html.contains("id=\"unread\""), "{}", board.html);
+    let badge = board.html.split("id=\"unread\"").nth(1).unwrap();
+    let shown = badge.split('>').nth(1).unwrap().split('<').next().unwrap();
+    assert_eq!(shown, unread.to_string());
     let page = manager
         .get(&format!("/app/requests/{id}"))
         .await

@@ -404,6 +404,23 @@ impl Store {
         Ok(Page::from_overfetch(items, limit, |i| i.seq.to_string()))
     }
 
+    /// How many of a member's newest `limit` items are unread: the count
+    /// beside every page's inbox link. Reads whether each was read, not the
+    /// items.
+    pub async fn unread_count(&self, member_id: Uuid, limit: u64) -> Result<usize, StoreError> {
+        let newest: Vec<Option<DateTime<Utc>>> = inbox_item::Entity::find()
+            .select_only()
+            .column(inbox_item::Column::ReadAt)
+            .filter(inbox_item::Column::MemberId.eq(member_id))
+            .order_by_desc(inbox_item::Column::Seq)
+            .limit(limit)
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .context("Failed to count an inbox's unread items")?;
+        Ok(newest.iter().filter(|read_at| read_at.is_none()).count())
+    }
+
     /// A member's items after `seq`, oldest first: what a stream sends next.
     pub async fn inbox_after(
         &self,

@@ -85,8 +85,7 @@ pub async fn unread(state: &AppState, member: &Member) -> Result<usize, ApiError
     if member.role == Role::Admin {
         return Ok(0);
     }
-    let page = state.store.inbox(member.id, None, 99).await?;
-    Ok(page.items.iter().filter(|i| !i.read).count())
+    Ok(state.store.unread_count(member.id, 99).await?)
 }
 
 impl<'a> Shell<'a> {

@@ -17,6 +17,7 @@ mod m20261205_000013_create_search_terms;
 mod m20261205_000014_add_initiative_demand;
 mod m20261205_000015_index_follow_ups_by_request;
 mod m20261205_000016_search_probes_and_deadlines;
+mod m20261206_000017_index_team_answers;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000014_add_initiative_demand::Migration),
             Box::new(m20261205_000015_index_follow_ups_by_request::Migration),
             Box::new(m20261205_000016_search_probes_and_deadlines::Migration),
+            Box::new(m20261206_000017_index_team_answers::Migration),
         ]
     }
 }
