@@ -206,6 +206,9 @@ async fn figures(
     })
 }
 
+/// `GET /app/dashboard?days=…&unit=…` (leaders, and managers for their
+/// team; anyone else gets the API's `403`): the figures of the minute for
+/// that period and unit, computed on the first visit after it.
 pub async fn page(
     state: web::Data<AppState>,
     ctx: Ctx,
