@@ -256,4 +256,24 @@ async fn the_right_resolution_is_in_the_top_three(app: TestApp) {
             .expect(200);
         assert_eq!(empty.body["items"], json!([]), "{text}");
     }
+    // One word typed is enough to be shown what it was solved with.
+    let with_word: Vec<&str> = past
+        .iter()
+        .filter(|p| {
+            format!("{} {} {}", p.title, p.description, p.customer_expectation)
+                .to_lowercase()
+                .contains("parking")
+        })
+        .map(|p| p.title.as_str())
+        .collect();
+    let one_word = app
+        .get("/api/v1/knowledge?text=parking", &org.front_b.token)
+        .await
+        .expect(200);
+    let shown = one_word.body["items"].as_array().unwrap();
+    assert!(!shown.is_empty(), "{}", one_word.body);
+    for item in shown {
+        let title = item["title"].as_str().unwrap();
+        assert!(with_word.contains(&title), "{title} has no 'parking'");
+    }
 }

@@ -451,7 +451,9 @@ pub(crate) async fn newest_with_words<C: ConnectionTrait>(
         found.extend(batch.into_iter().take(limit - found.len()));
         batch_size = (batch_size * 2).min(MAX_CHECKED);
     }
-    if matches!(needed, Needed::One(_)) && words.len() > 1 {
+    // With one word needed the rows were read without any weight, even
+    // their own word's (a lone word included): every word is weighed here.
+    if matches!(needed, Needed::One(_)) {
         return weighed(conn, words, found.into_iter().map(|f| f.id).collect()).await;
     }
     Ok(found)
